@@ -1,0 +1,33 @@
+"""requestflow: handler wiring only. Every handler parses its event, calls chalicelib, shapes the answer."""
+from chalice import Chalice
+
+from chalicelib import entrypoints
+
+app = Chalice(app_name="requestflow")
+
+
+@app.route("/form", methods=["GET"])
+def form_page():
+    return entrypoints.form_page(app.current_request)
+
+
+@app.route("/requests", methods=["POST", "OPTIONS"],
+           content_types=["application/json", "application/x-www-form-urlencoded",
+                          "multipart/form-data", "text/plain"])
+def post_request():
+    return entrypoints.post_request(app.current_request)
+
+
+@app.route("/status/{token}", methods=["GET"])
+def request_status(token):
+    return entrypoints.status_page(app.current_request, token)
+
+
+@app.on_sns_message(topic=entrypoints.INBOUND_TOPIC)
+def on_inbound_mail(event):
+    return entrypoints.inbound_mail(event.to_dict())
+
+
+@app.schedule("rate(5 minutes)")
+def send_outbox(event):
+    return entrypoints.send_outbox()

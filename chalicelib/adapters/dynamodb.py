@@ -1,0 +1,299 @@
+"""The desk's single DynamoDB table (see DESIGN.md, "Data"). The only module that speaks DynamoDB.
+
+Every state change is a conditional write; every create is `attribute_not_exists`, so a retry of the
+same step is harmless.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from ..core.clock import iso
+from ..core.models import Message, Outbound, Request
+
+OUTBOX_QUEUE = "OUTBOX"
+QUARANTINE_QUEUE = "QUARANTINE"
+
+
+class Conflict(Exception):
+    """A conditional write lost: someone else did it first."""
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+class DeskTable:
+    def __init__(self, table):
+        """`table` is a boto3 DynamoDB Table resource."""
+        self._table = table
+        from botocore.exceptions import ClientError  # boto3 is only imported by adapters
+
+        self._client_error = ClientError
+
+    def _is_conflict(self, exc: Exception) -> bool:
+        return (isinstance(exc, self._client_error)
+                and exc.response["Error"]["Code"] == "ConditionalCheckFailedException")
+
+    def _put_new(self, item: dict) -> bool:
+        """Create an item; False when it already exists."""
+        try:
+            self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
+            return True
+        except Exception as exc:
+            if self._is_conflict(exc):
+                return False
+            raise
+
+    def _get(self, pk: str, sk: str = "-") -> dict | None:
+        item = self._table.get_item(Key={"PK": pk, "SK": sk}, ConsistentRead=True).get("Item")
+        return _plain(item) if item else None
+
+    # --- idempotency of inbound work -------------------------------------------------------
+
+    def claim(self, key: str, now: datetime, lease_seconds: int = 120) -> tuple[str, dict | None]:
+        """Take the work named `key`: ('claimed', None), ('done', outcome) or ('busy', None)."""
+        try:
+            self._table.put_item(
+                Item={"PK": f"DEDUP#{key}", "SK": "-", "state": "claimed", "claimed_at": iso(now),
+                      "lease_until": _epoch(now + timedelta(seconds=lease_seconds)),
+                      "ttl": _epoch(now + timedelta(days=30))},
+                ConditionExpression="attribute_not_exists(PK) OR (#s = :claimed AND lease_until < :now)",
+                ExpressionAttributeNames={"#s": "state"},
+                ExpressionAttributeValues={":claimed": "claimed", ":now": _epoch(now)},
+            )
+            return "claimed", None
+        except Exception as exc:
+            if not self._is_conflict(exc):
+                raise
+        item = self._get(f"DEDUP#{key}") or {}
+        if item.get("state") == "done":
+            return "done", json.loads(item["outcome"])
+        return "busy", None
+
+    def finish(self, key: str, outcome: dict, now: datetime) -> None:
+        self._table.update_item(
+            Key={"PK": f"DEDUP#{key}", "SK": "-"},
+            UpdateExpression="SET #s = :done, outcome = :o, finished_at = :at",
+            ConditionExpression="#s = :claimed",
+            ExpressionAttributeNames={"#s": "state"},
+            ExpressionAttributeValues={":done": "done", ":claimed": "claimed",
+                                       ":o": json.dumps(outcome, ensure_ascii=False), ":at": iso(now)},
+        )
+
+    def release(self, key: str) -> None:
+        """Give a claim back after a failure so a retry can take it at once."""
+        self._table.delete_item(Key={"PK": f"DEDUP#{key}", "SK": "-"},
+                                ConditionExpression="attribute_not_exists(PK) OR #s = :claimed",
+                                ExpressionAttributeNames={"#s": "state"},
+                                ExpressionAttributeValues={":claimed": "claimed"})
+
+    # --- counters -------------------------------------------------------------------------
+
+    def increment(self, name: str, by: int = 1) -> int:
+        result = self._table.update_item(
+            Key={"PK": f"COUNTER#{name}", "SK": "-"},
+            UpdateExpression="ADD n :by",
+            ExpressionAttributeValues={":by": by},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(result["Attributes"]["n"])
+
+    def counters(self, names: list[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for name in names:
+            item = self._get(f"COUNTER#{name}")
+            out[name] = int(item["n"]) if item else 0
+        return out
+
+    def within_rate(self, key: str, window_start: datetime, limit: int, window: timedelta) -> bool:
+        """Count one hit in a fixed window; False (and nothing counted) once `limit` is reached."""
+        try:
+            self._table.update_item(
+                Key={"PK": f"RATE#{key}", "SK": iso(window_start)},
+                UpdateExpression="ADD hits :one SET #ttl = :ttl",
+                ConditionExpression="attribute_not_exists(hits) OR hits < :limit",
+                ExpressionAttributeNames={"#ttl": "ttl"},
+                ExpressionAttributeValues={":one": 1, ":limit": limit,
+                                           ":ttl": _epoch(window_start + window + timedelta(hours=1))},
+            )
+            return True
+        except Exception as exc:
+            if self._is_conflict(exc):
+                return False
+            raise
+
+    # --- requests ---------------------------------------------------------------------------
+
+    def create_request(self, request: Request) -> bool:
+        item = {"PK": f"REQ#{request.request_id}", "SK": "META", "type": "request", **asdict(request)}
+        if request.customer_email:
+            item["GSI1PK"] = f"CUST#{request.customer_email}"
+            item["GSI1SK"] = request.created_at
+        item["GSI2PK"] = "OPEN"
+        item["GSI2SK"] = request.due_first_response
+        item["GSI3PK"] = f"STAFF#{request.assignee}"
+        item["GSI3SK"] = request.created_at
+        return self._put_new(_drop_none(item))
+
+    def get_request(self, request_id: str) -> Request | None:
+        item = self._get(f"REQ#{request_id}", "META")
+        if not item:
+            return None
+        fields = Request.__dataclass_fields__
+        return Request(**{k: v for k, v in item.items() if k in fields})
+
+    def touch_request(self, request_id: str, at: str, field: str) -> None:
+        """Record the time of the latest customer message (a plain SET: last writer wins by design)."""
+        self._table.update_item(
+            Key={"PK": f"REQ#{request_id}", "SK": "META"},
+            UpdateExpression="SET #f = :at, version = version + :one",
+            ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeNames={"#f": field},
+            ExpressionAttributeValues={":at": at, ":one": 1},
+        )
+
+    def add_message(self, message: Message, seq: str) -> bool:
+        item = {"PK": f"REQ#{message.request_id}", "SK": f"MSG#{message.at}#{seq}", "type": "message",
+                **asdict(message)}
+        return self._put_new(_drop_none(item))
+
+    def messages(self, request_id: str) -> list[dict]:
+        return self._query_prefix(f"REQ#{request_id}", "MSG#")
+
+    def add_event(self, request_id: str, at: str, seq: str, event: str, **data: Any) -> bool:
+        item = {"PK": f"REQ#{request_id}", "SK": f"EVT#{at}#{seq}", "type": "event", "event": event,
+                "at": at, **data}
+        return self._put_new(_drop_none(item))
+
+    def events(self, request_id: str) -> list[dict]:
+        return self._query_prefix(f"REQ#{request_id}", "EVT#")
+
+    def _query_prefix(self, pk: str, prefix: str) -> list[dict]:
+        from boto3.dynamodb.conditions import Key
+
+        items, kwargs = [], {"KeyConditionExpression": Key("PK").eq(pk) & Key("SK").begins_with(prefix),
+                             "ConsistentRead": True}
+        while True:
+            page = self._table.query(**kwargs)
+            items.extend(_plain(i) for i in page["Items"])
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def requests_of_customer(self, email: str, limit: int = 50) -> list[dict]:
+        from boto3.dynamodb.conditions import Key
+
+        page = self._table.query(IndexName="by_customer", KeyConditionExpression=Key("GSI1PK").eq(f"CUST#{email}"),
+                                 ScanIndexForward=False, Limit=limit)
+        return [_plain(i) for i in page["Items"]]
+
+    # --- thread index -----------------------------------------------------------------------
+
+    def index_message_id(self, message_id: str, request_id: str, direction: str) -> None:
+        self._put_new({"PK": f"MID#{message_id.lower()}", "SK": "-", "request_id": request_id,
+                       "direction": direction})
+
+    def request_for_message_ids(self, message_ids: list[str]) -> str | None:
+        """The request the latest-listed known Message-ID belongs to."""
+        for message_id in reversed(message_ids):
+            item = self._get(f"MID#{message_id.lower()}")
+            if item:
+                return item["request_id"]
+        return None
+
+    # --- inbound log ---------------------------------------------------------------------------
+
+    def record_inbound(self, raw_key: str, outcome: dict, at: str) -> None:
+        """Every stored raw message gets one record of what became of it (nothing is lost)."""
+        item = {"PK": f"RAW#{raw_key}", "SK": "-", "type": "inbound", "at": at, **outcome}
+        if outcome.get("outcome") == "quarantined":
+            item["GSI2PK"] = QUARANTINE_QUEUE
+            item["GSI2SK"] = at
+        self._table.put_item(Item=_drop_none(item))
+
+    def inbound_record(self, raw_key: str) -> dict | None:
+        return self._get(f"RAW#{raw_key}")
+
+    def quarantined(self, limit: int = 100) -> list[dict]:
+        return self._queue(QUARANTINE_QUEUE, limit)
+
+    def _queue(self, name: str, limit: int, until: str | None = None) -> list[dict]:
+        from boto3.dynamodb.conditions import Key
+
+        condition = Key("GSI2PK").eq(name)
+        if until:
+            condition = condition & Key("GSI2SK").lte(until)
+        page = self._table.query(IndexName="open_by_due", KeyConditionExpression=condition, Limit=limit)
+        return [_plain(i) for i in page["Items"]]
+
+    # --- outbox ---------------------------------------------------------------------------------
+
+    def enqueue(self, mail: Outbound, at: str) -> bool:
+        item = {"PK": f"OUT#{mail.outbox_id}", "SK": "-", "type": "outbox", **asdict(mail),
+                "status": "queued", "attempts": 0, "queued_at": at, "GSI2PK": OUTBOX_QUEUE, "GSI2SK": at}
+        return self._put_new(_drop_none(item))
+
+    def claim_outbound(self, outbox_id: str, now: datetime, lease_seconds: int = 300) -> Outbound | None:
+        """Take a queued (or stale 'sending') email for sending; None when another sender has it."""
+        try:
+            result = self._table.update_item(
+                Key={"PK": f"OUT#{outbox_id}", "SK": "-"},
+                UpdateExpression="SET #s = :sending, lease_until = :lease ADD attempts :one",
+                ConditionExpression="#s = :queued OR (#s = :sending AND lease_until < :now)",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":sending": "sending", ":queued": "queued", ":one": 1,
+                                           ":now": _epoch(now),
+                                           ":lease": _epoch(now + timedelta(seconds=lease_seconds))},
+                ReturnValues="ALL_NEW",
+            )
+        except Exception as exc:
+            if self._is_conflict(exc):
+                return None
+            raise
+        item = _plain(result["Attributes"])
+        fields = Outbound.__dataclass_fields__
+        return Outbound(**{k: v for k, v in item.items() if k in fields})
+
+    def mark_sent(self, outbox_id: str, ses_message_id: str, at: str) -> None:
+        self._table.update_item(
+            Key={"PK": f"OUT#{outbox_id}", "SK": "-"},
+            UpdateExpression="SET #s = :sent, sent_at = :at, ses_message_id = :sid REMOVE GSI2PK, GSI2SK",
+            ConditionExpression="#s = :sending",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":sent": "sent", ":sending": "sending", ":at": at,
+                                       ":sid": ses_message_id},
+        )
+
+    def mark_unsent(self, outbox_id: str, error: str, give_up: bool) -> None:
+        self._table.update_item(
+            Key={"PK": f"OUT#{outbox_id}", "SK": "-"},
+            UpdateExpression="SET #s = :next, last_error = :e",
+            ConditionExpression="#s = :sending",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":next": "failed" if give_up else "queued", ":sending": "sending",
+                                       ":e": error[:1000]},
+        )
+
+    def outbound(self, outbox_id: str) -> dict | None:
+        return self._get(f"OUT#{outbox_id}")
+
+    def pending_outbound(self, limit: int = 100) -> list[str]:
+        return [i["outbox_id"] for i in self._queue(OUTBOX_QUEUE, limit) if i.get("status") != "failed"]
+
+
+def _drop_none(item: dict) -> dict:
+    return {k: v for k, v in item.items() if v is not None and v != "" or k in ("PK", "SK")}

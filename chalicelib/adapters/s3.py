@@ -1,0 +1,35 @@
+"""Raw inbound mail and attachments in S3. The only module that speaks S3."""
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import quote
+
+RAW_PREFIX = "inbound/"
+ATTACHMENT_PREFIX = "attachments/"
+
+
+class MailStore:
+    def __init__(self, client, bucket: str):
+        self._s3 = client
+        self.bucket = bucket
+
+    def size(self, key: str) -> int:
+        return int(self._s3.head_object(Bucket=self.bucket, Key=key)["ContentLength"])
+
+    def read(self, key: str) -> bytes:
+        return self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+
+    def put_raw(self, key: str, data: bytes) -> None:
+        self._s3.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType="message/rfc822")
+
+    def put_attachment(self, request_id: str, message_key: str, index: int, filename: str,
+                       content_type: str, data: bytes) -> str:
+        """Store one attachment under a key we make (never the sender's name, which may be hostile)."""
+        digest = hashlib.sha256(data).hexdigest()[:16]
+        key = f"{ATTACHMENT_PREFIX}{request_id}/{message_key}/{index:02d}-{digest}"
+        self._s3.put_object(
+            Bucket=self.bucket, Key=key, Body=data, ContentType=content_type or "application/octet-stream",
+            ContentDisposition=f"attachment; filename*=UTF-8''{quote(filename, safe='')}",
+            Metadata={"request-id": request_id},
+        )
+        return key

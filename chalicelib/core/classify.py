@@ -1,0 +1,80 @@
+"""Category, priority and missing facts of a request, by the rules in the desk config."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .config import Category, DeskConfig, Words
+
+
+@dataclass(frozen=True)
+class Classification:
+    category: str
+    priority: str
+    """'urgent' or 'normal'."""
+    missing_facts: tuple[str, ...] = ()
+    """Ids of the category's required facts the text does not give."""
+
+
+@lru_cache(maxsize=256)
+def _stem_pattern(stem: str) -> re.Pattern[str]:
+    if any("\u3000" <= ch <= "\u9fff" for ch in stem):
+        return re.compile(re.escape(stem))
+    return re.compile(r"(?<![\w])" + re.escape(stem.lower()))
+
+
+def _count(words: list[str], text: str) -> int:
+    return sum(1 for word in words if _stem_pattern(word).search(text))
+
+
+def _score(category: Category, subject: str, body: str) -> int:
+    words = category.keywords.all()
+    return 2 * _count(words, subject) + _count(words, body)
+
+
+def is_urgent(words: Words, subject: str, body: str, headers: dict[str, list[str]] | None = None,
+              use_headers: bool = True) -> bool:
+    if _count(words.all(), f"{subject}\n{body}".lower()):
+        return True
+    if use_headers and headers:
+        importance = " ".join(headers.get("importance", []) + headers.get("priority", [])).lower()
+        x_priority = " ".join(headers.get("x-priority", [])).strip()
+        if "high" in importance or "urgent" in importance or x_priority[:1] in {"1", "2"}:
+            return True
+    return False
+
+
+def missing_facts(category: Category, text: str, given: set[str] = frozenset()) -> tuple[str, ...]:
+    missing = []
+    for fact in category.required_facts:
+        if fact.id in given:
+            continue
+        if not any(re.search(p, text, re.IGNORECASE) for p in fact.patterns):
+            missing.append(fact.id)
+    return tuple(missing)
+
+
+def classify(config: DeskConfig, subject: str, body: str, *, headers: dict[str, list[str]] | None = None,
+             category_hint: str | None = None, given_facts: set[str] = frozenset()) -> Classification:
+    """Pick the category with the most keyword hits (subject counts double; ties go to the earlier one).
+
+    A valid `category_hint` (the form's category field) wins over keywords.
+    """
+    subject_l, body_l = (subject or "").lower(), (body or "").lower()
+    ids = {c.id for c in config.categories}
+    if category_hint in ids:
+        chosen = config.category(category_hint)
+    else:
+        best, best_score = config.category(config.default_category), 0
+        for category in config.categories:
+            score = _score(category, subject_l, body_l)
+            if score > best_score:
+                best, best_score = category, score
+        chosen = best
+    urgent = is_urgent(config.priority.urgent_words, subject_l, body_l, headers, config.priority.urgent_headers)
+    return Classification(
+        category=chosen.id,
+        priority="urgent" if urgent else "normal",
+        missing_facts=missing_facts(chosen, f"{subject}\n{body}", set(given_facts)),
+    )

@@ -1,0 +1,76 @@
+"""The pure intake pipeline for one email: parse, screen, find thread signals, classify.
+
+No I/O: the service layer looks the signals up in the store and decides.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .classify import Classification, classify
+from .config import DeskConfig
+from .mail_model import ParsedMail
+from .tickets import ReplyAddresses, tags_in
+
+_ADDRESS = re.compile(r"^[^\s@<>(),;:\"\[\]\\]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?\.[A-Za-z0-9-]{2,63}$")
+
+
+def valid_address(address: str | None) -> str | None:
+    """A single plain address we may write to, lower-cased; None for anything else."""
+    if not address:
+        return None
+    address = address.strip().lower()
+    return address if _ADDRESS.match(address) and ".." not in address else None
+
+
+@dataclass
+class MailAnalysis:
+    mail: ParsedMail
+    screening: object | None
+    """A `screening.Screening` when the message must not become a request."""
+    text: str
+    """The new text: quotes and signature removed."""
+    language: str
+    customer: str | None
+    reply_to_requests: list[str] = field(default_factory=list)
+    """Request ids named by valid signed reply addresses among the recipients."""
+    referenced_ids: list[str] = field(default_factory=list)
+    tagged_tickets: list[str] = field(default_factory=list)
+
+    @property
+    def looks_like_mail(self) -> bool:
+        headers = self.mail.headers
+        return any(h in headers for h in ("from", "subject", "message-id", "date", "to", "return-path"))
+
+
+def analyze(raw: bytes, config: DeskConfig, reply_addresses: ReplyAddresses,
+            envelope_recipients: list[str] = ()) -> MailAnalysis:
+    from .language import detect_language
+    from .mime import parse_mime
+    from .quotes import new_text
+    from .screening import screen
+
+    mail = parse_mime(raw)
+    text = new_text(mail.text)
+    recipients = [*envelope_recipients, *mail.to, *mail.cc, *mail.headers.get("delivered-to", []),
+                  *mail.headers.get("x-original-to", [])]
+    named = []
+    for address in recipients:
+        request_id = reply_addresses.request_of(address)
+        if request_id and request_id not in named:
+            named.append(request_id)
+    return MailAnalysis(
+        mail=mail,
+        screening=screen(mail, config.desk.own_addresses),
+        text=text,
+        language=detect_language(mail.subject, text or mail.text),
+        customer=valid_address(mail.customer_address),
+        reply_to_requests=named,
+        referenced_ids=[*mail.references, *(i for i in mail.in_reply_to if i not in mail.references)],
+        tagged_tickets=tags_in(mail.subject),
+    )
+
+
+def classify_mail(config: DeskConfig, analysis: MailAnalysis) -> Classification:
+    return classify(config, analysis.mail.subject, analysis.text or analysis.mail.text,
+                    headers=analysis.mail.headers)

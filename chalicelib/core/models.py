@@ -1,0 +1,102 @@
+"""Domain records of the desk: requests, their messages and events, and outgoing email."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class AttachmentRef:
+    filename: str
+    content_type: str
+    size: int
+    key: str
+    """S3 key under attachments/."""
+
+
+@dataclass
+class Request:
+    request_id: str
+    """Equals the ticket number, e.g. RF-2611-0042."""
+    ticket: str
+    status: str
+    source: str
+    """'email' or 'form'."""
+    category: str
+    department: str
+    priority: str
+    language: str
+    customer_email: str | None
+    customer_name: str
+    subject: str
+    assignee: str
+    created_at: str
+    due_first_response: str
+    due_resolution: str
+    reply_address: str
+    missing_facts: list[str] = field(default_factory=list)
+    facts: dict[str, str] = field(default_factory=dict)
+    phone: str | None = None
+    raw_key: str | None = None
+    version: int = 1
+
+
+@dataclass
+class Message:
+    request_id: str
+    direction: str
+    """'in' or 'out'."""
+    at: str
+    author: str
+    """Customer address, staff id or 'desk' for automatic mail."""
+    kind: str
+    """'request', 'reply', 'ack', 'notification', 'form'."""
+    subject: str
+    text: str
+    message_id: str | None = None
+    attachments: list[AttachmentRef] = field(default_factory=list)
+    raw_key: str | None = None
+
+
+@dataclass
+class Outbound:
+    """One email to send; stored in the outbox before it is sent (at most once)."""
+    outbox_id: str
+    kind: str
+    request_id: str | None
+    to: list[str]
+    from_address: str
+    from_name: str
+    subject: str
+    text: str
+    html: str | None
+    message_id: str
+    reply_to: str | None = None
+    in_reply_to: str | None = None
+    references: list[str] = field(default_factory=list)
+    automatic: bool = True
+    """Automatic mail carries Auto-Submitted: auto-replied (RFC 3834)."""
+    language: str = "en"
+
+
+@dataclass
+class InboundOutcome:
+    """What the desk concluded about one inbound message (the JSON of `rf ingest --json`)."""
+    outcome: str
+    """'created', 'threaded', 'ignored' or 'quarantined'."""
+    reason: str | None = None
+    request_id: str | None = None
+    ticket: str | None = None
+    language: str | None = None
+    category: str | None = None
+    priority: str | None = None
+    assignee: str | None = None
+    subject: str | None = None
+    text: str | None = None
+    attachments: list[dict] = field(default_factory=list)
+    message_id: str | None = None
+    ack_message_id: str | None = None
+    reply_to: str | None = None
+    raw_key: str | None = None
+    duplicate: bool = False
+    missing_facts: list[str] = field(default_factory=list)
+    defects: list[str] = field(default_factory=list)

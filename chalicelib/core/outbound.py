@@ -1,0 +1,144 @@
+"""Outgoing email: the acknowledgement and staff notification, rendered and composed as MIME."""
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime, timedelta
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from .config import DeskConfig
+from .models import Outbound, Request
+from .render import Templates
+from .tickets import tagged_subject
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+CUSTOMER_LANGUAGES = ("en", "ru")
+
+
+def single_line(text: str, limit: int = 200) -> str:
+    """Header-safe text: control characters (CR/LF included) become spaces; long text is cut."""
+    clean = _CONTROL.sub(" ", text or "").strip()
+    return clean if len(clean) <= limit else clean[: limit - 1].rstrip() + "…"
+
+
+def customer_language(language: str) -> str:
+    """Customer-facing text exists in Russian and English; other languages get English."""
+    return language if language in CUSTOMER_LANGUAGES else "en"
+
+
+def message_id_for(kind: str, ident: str, domain: str) -> str:
+    digest = hashlib.sha256(f"{kind}.{ident}".encode()).hexdigest()[:10]
+    return f"<{kind}.{ident.lower()}.{digest}@{domain}>"
+
+
+def summary_of(text: str, limit: int = 600) -> str:
+    text = (text or "").strip()
+    return text if len(text) <= limit else text[:limit].rstrip() + " …"
+
+
+def acknowledgement(config: DeskConfig, templates: Templates, request: Request, text: str,
+                    status_url: str | None, in_reply_to: str | None, references: list[str]) -> Outbound:
+    lang = customer_language(request.language)
+    category = config.category(request.category)
+    missing = [f.label.get(lang) for f in category.required_facts if f.id in request.missing_facts]
+    hours = config.sla.first_response_hours[request.priority]  # type: ignore[index]
+    view = {
+        "lang": lang,
+        "title": request.ticket,
+        "desk_name": config.desk.name,
+        "ticket": request.ticket,
+        "customer_name": single_line(request.customer_name, 80),
+        "subject": single_line(request.subject, 300),
+        "summary": summary_of(text),
+        "category": category.name.get(lang),
+        "department": config.department(request.department).name.get(lang),
+        "urgent": request.priority == "urgent",
+        "response_hours": f"{hours:g}",
+        "missing": missing,
+        "status_url": status_url,
+    }
+    domain = str(config.desk.address).split("@", 1)[1]
+    return Outbound(
+        outbox_id=f"ack.{request.request_id}",
+        kind="ack",
+        request_id=request.request_id,
+        to=[request.customer_email] if request.customer_email else [],
+        from_address=str(config.desk.address),
+        from_name=config.desk.name,
+        subject=tagged_subject(request.ticket, single_line(request.subject, 250)),
+        text=templates.render(f"email/{lang}/ack.txt.j2", **view),
+        html=templates.render(f"email/{lang}/ack.html.j2", **view),
+        message_id=message_id_for("ack", request.request_id, domain),
+        reply_to=request.reply_address,
+        in_reply_to=in_reply_to,
+        references=[*references, *([in_reply_to] if in_reply_to and in_reply_to not in references else [])],
+        automatic=True,
+        language=lang,
+    )
+
+
+def assignee_notification(config: DeskConfig, templates: Templates, request: Request, text: str,
+                          attachment_names: list[str]) -> Outbound:
+    member = config.staff_member(request.assignee)
+    lang = "ru" if member.languages and member.languages[0] == "ru" else "en"
+    category = config.category(request.category)
+    due = datetime.strptime(request.due_first_response, "%Y-%m-%dT%H:%M:%S.%fZ")
+    view = {
+        "desk_name": config.desk.name,
+        "staff_name": member.name,
+        "ticket": request.ticket,
+        "customer": single_line(f"{request.customer_name} <{request.customer_email or '-'}>", 300),
+        "category": category.name.get(lang),
+        "priority": request.priority,
+        "due_first_response": f"{due:%Y-%m-%d %H:%M} UTC",
+        "subject": single_line(request.subject, 300),
+        "missing": [f.label.get(lang) for f in category.required_facts if f.id in request.missing_facts],
+        "attachments": attachment_names,
+        "text": summary_of(text, 4000),
+    }
+    domain = str(config.desk.address).split("@", 1)[1]
+    return Outbound(
+        outbox_id=f"assigned.{request.request_id}.{member.id}",
+        kind="notification",
+        request_id=request.request_id,
+        to=[str(member.email)],
+        from_address=str(config.desk.address),
+        from_name=config.desk.name,
+        subject=tagged_subject(request.ticket, single_line(request.subject, 250)),
+        text=templates.render(f"email/{lang}/assigned.txt.j2", **view),
+        html=None,
+        message_id=message_id_for("assigned", f"{request.request_id}.{member.id}", domain),
+        reply_to=request.reply_address,
+        automatic=True,
+        language=lang,
+    )
+
+
+def compose(mail: Outbound, date: datetime) -> bytes:
+    """The raw MIME of an outgoing email. Names are single-lined, so no header can be split."""
+    message = EmailMessage()
+    message["From"] = Address(display_name=single_line(mail.from_name, 80), addr_spec=mail.from_address)
+    message["To"] = ", ".join(mail.to)
+    if mail.reply_to:
+        message["Reply-To"] = mail.reply_to
+    message["Subject"] = single_line(mail.subject, 400)
+    message["Date"] = format_datetime(date)
+    message["Message-ID"] = mail.message_id
+    if mail.in_reply_to:
+        message["In-Reply-To"] = mail.in_reply_to
+    if mail.references:
+        message["References"] = " ".join(mail.references[-10:])
+    if mail.automatic:
+        message["Auto-Submitted"] = "auto-replied"
+        message["X-Auto-Response-Suppress"] = "All"
+    message["Content-Language"] = mail.language
+    message.set_content(mail.text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    if mail.html:
+        message.add_alternative(mail.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    return message.as_bytes()
+
+
+def due(received: datetime, hours: float) -> datetime:
+    return received + timedelta(hours=hours)

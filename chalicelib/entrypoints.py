@@ -1,0 +1,173 @@
+"""Event parsing and response shaping for the handlers in app.py. One call into the desk each."""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from chalice import Response
+
+from .composition import desk
+
+INBOUND_TOPIC = os.environ.get("RF_INBOUND_TOPIC", "requestflow-inbound-mail")
+_PAGE_LANGUAGES = ("en", "ru")
+
+
+# --- inbound mail ---------------------------------------------------------------------------------
+
+def ses_notifications(event: dict) -> list[dict]:
+    """The S3 object (bucket, key), recipients and verdicts of each message in an SNS or S3 event."""
+    found = []
+    for record in event.get("Records", []):
+        if "Sns" in record:
+            note = json.loads(record["Sns"]["Message"])
+            receipt = note.get("receipt", {})
+            action = receipt.get("action", {})
+            if note.get("notificationType") != "Received" or action.get("type") != "S3":
+                continue
+            found.append({
+                "key": action["objectKey"],
+                "recipients": receipt.get("recipients", []),
+                "verdicts": {name: (receipt.get(f"{name}Verdict") or {}).get("status")
+                             for name in ("spam", "virus", "spf", "dkim", "dmarc")},
+            })
+        elif "s3" in record:
+            from urllib.parse import unquote_plus
+
+            found.append({"key": unquote_plus(record["s3"]["object"]["key"]), "recipients": [], "verdicts": {}})
+    return found
+
+
+def inbound_mail(event: dict) -> list[dict]:
+    """Errors propagate, so Lambda retries the event and its DLQ keeps what keeps failing."""
+    from .observability import flush, logger
+
+    outcomes = []
+    try:
+        for note in ses_notifications(event):
+            outcome = desk().receive_mail(note["key"], note["recipients"], note["verdicts"])
+            logger().info("inbound mail", extra={"raw_key": note["key"], "outcome": outcome.outcome,
+                                                 "reason": outcome.reason, "ticket": outcome.ticket})
+            outcomes.append(outcome.__dict__)
+    finally:
+        flush()
+    return outcomes
+
+
+def send_outbox() -> int:
+    from .observability import flush
+
+    try:
+        return desk().send_outbox()
+    finally:
+        flush()
+
+
+# --- HTTP -------------------------------------------------------------------------------------------
+
+def _language(request) -> str:
+    query = request.query_params or {}
+    if query.get("lang") in _PAGE_LANGUAGES:
+        return query["lang"]
+    accept = (request.headers or {}).get("accept-language", "")
+    return "ru" if accept.lower().startswith("ru") else "en"
+
+
+def _html(body: str, status: int = 200, headers: dict | None = None) -> Response:
+    return Response(body=body, status_code=status,
+                    headers={"Content-Type": "text/html; charset=utf-8", "X-Content-Type-Options": "nosniff",
+                             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+                                                        "form-action 'self'; img-src 'self'",
+                             **(headers or {})})
+
+
+def _json(body: Any, status: int, headers: dict | None = None) -> Response:
+    return Response(body=json.dumps(body, ensure_ascii=False), status_code=status,
+                    headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})})
+
+
+def _page(name: str, lang: str, status: int = 200, **view) -> Response:
+    return _html(desk().templates.render(name, lang=lang, **view), status)
+
+
+def _message_page(lang: str, status: int, title: str, text: str) -> Response:
+    return _page("pages/message.html.j2", lang, status, title=title, text=text)
+
+
+def form_page(request) -> Response:
+    from .core.form import form_view
+
+    lang = _language(request)
+    return _page("pages/form.html.j2", lang, **form_view(desk().config, lang))
+
+
+def _cors(request) -> dict:
+    origin = (request.headers or {}).get("origin")
+    allowed = desk().config.desk.site_origin
+    if origin and origin == allowed:
+        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
+                "Access-Control-Allow-Methods": "POST, OPTIONS",
+                "Access-Control-Allow-Headers": "Content-Type, Idempotency-Key",
+                "Access-Control-Max-Age": "3600"}
+    return {"Vary": "Origin"}
+
+
+def post_request(request) -> Response:
+    from .core.form import FormError, form_view, parse_form
+    from .service.intake import RateLimited, StillInProgress
+
+    cors = _cors(request)
+    if request.method == "OPTIONS":
+        return Response(body="", status_code=204 if "Access-Control-Allow-Origin" in cors else 403, headers=cors)
+    headers = request.headers or {}
+    wants_html = "text/html" in headers.get("accept", "") and "json" not in headers.get("content-type", "")
+    service = desk()
+    body = request.raw_body or b""
+    lang = _language(request)
+    try:
+        form = parse_form(body, headers.get("content-type"), service.config)
+        lang = form.language if form.language in _PAGE_LANGUAGES else lang
+        source_ip = ((request.context or {}).get("identity") or {}).get("sourceIp")
+        receipt = service.submit_form(form, source_ip, headers.get("idempotency-key"))
+    except FormError as exc:
+        if wants_html and exc.status == 400:
+            values = _submitted_values(body)
+            view = form_view(service.config, lang, values=values, errors=exc.errors)
+            return _page("pages/form.html.j2", lang, 400, **view)
+        if wants_html:
+            return _message_page(lang, exc.status, str(exc.status), exc.message)
+        return _json({"error": exc.message, "errors": exc.errors}, exc.status, cors)
+    except RateLimited as exc:
+        if wants_html:
+            return _message_page(lang, 429, "429", str(exc))
+        return _json({"error": str(exc)}, 429, {**cors, "Retry-After": "3600"})
+    except StillInProgress:
+        return _json({"error": "the same submission is being processed; retry shortly"}, 409, cors)
+    answer = {"ticket": receipt.ticket, "request_id": receipt.request_id, "status_url": receipt.status_url,
+              "duplicate": receipt.duplicate}
+    status = 200 if receipt.duplicate else 201
+    if wants_html:
+        return _page("pages/submitted.html.j2", lang, status, ticket=receipt.ticket,
+                     status_url=receipt.status_url)
+    return _json(answer, status, {**cors, "Location": receipt.status_url})
+
+
+def _submitted_values(body: bytes) -> dict:
+    from urllib.parse import parse_qsl
+
+    try:
+        return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    except UnicodeDecodeError:
+        return {}
+
+
+def status_page(request, token: str) -> Response:
+    lang = _language(request)
+    service = desk()
+    request_record = service.status(token)
+    if request_record is None:
+        return _message_page(lang, 404, "404", "This status link is not valid." if lang == "en"
+                             else "Ссылка на статус недействительна.")
+    from .core.status import status_view
+
+    return _page("pages/status.html.j2", lang, **status_view(service.config, request_record, lang))

@@ -1,0 +1,390 @@
+"""Intake use cases: an email arrives, a form is posted, queued mail is sent.
+
+The service holds no AWS code: it is handed the store, the mail store and the mailer (adapters),
+the configuration, the templates and a clock.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+
+from ..core import assignment
+from ..core.classify import Classification, classify
+from ..core.clock import Clock, iso
+from ..core.config import DeskConfig
+from ..core.intake import MailAnalysis, analyze, classify_mail, valid_address
+from ..core.links import StatusLinks
+from ..core.models import AttachmentRef, InboundOutcome, Message, Request
+from ..core.outbound import acknowledgement, assignee_notification, compose, due, single_line
+from ..core.render import Templates
+from ..core.tickets import ReplyAddresses, ticket_number, ticket_period
+
+
+class StillInProgress(Exception):
+    """The same inbound message is being handled by another invocation; retry later."""
+
+
+class RateLimited(Exception):
+    def __init__(self, what: str):
+        super().__init__(f"too many requests from this {what}; try again later")
+        self.what = what
+
+
+@dataclass
+class FormReceipt:
+    request_id: str
+    ticket: str
+    status_url: str
+    language: str
+    duplicate: bool = False
+
+
+@dataclass
+class NewRequest:
+    """What the mail and the form paths both hand over to open a request."""
+    source: str
+    customer_email: str | None
+    customer_name: str
+    subject: str
+    text: str
+    language: str
+    classification: Classification
+    received_at: datetime
+    message_id: str | None = None
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+    raw_key: str | None = None
+    phone: str | None = None
+    facts: dict | None = None
+    attachments: list = None
+
+
+Telemetry = Callable[[str], None]
+
+
+class IntakeService:
+    def __init__(self, *, config: DeskConfig, table, store, mailer, templates: Templates, clock: Clock,
+                 reply_addresses: ReplyAddresses, status_links: StatusLinks, count: Telemetry = lambda _: None,
+                 wait_for_duplicate_seconds: float = 10.0):
+        self.config = config
+        self.table = table
+        self.store = store
+        self.mailer = mailer
+        self.templates = templates
+        self.clock = clock
+        self.reply_addresses = reply_addresses
+        self.status_links = status_links
+        self.count = count
+        self.wait_for_duplicate_seconds = wait_for_duplicate_seconds
+        self._staff_by_email = {str(s.email).lower(): s.id for s in config.staff}
+
+    # --- email ----------------------------------------------------------------------------------
+
+    def receive_mail(self, raw_key: str, envelope_recipients: list[str] = (),
+                     verdicts: dict | None = None) -> InboundOutcome:
+        """Handle one raw message SES stored under `raw_key`. Safe to call again for the same key."""
+        self.count("received")
+        now = self.clock.now()
+        outcome = self._receive(raw_key, list(envelope_recipients), verdicts or {}, now)
+        outcome.raw_key = raw_key
+        if not outcome.duplicate:
+            self.table.record_inbound(raw_key, _outcome_record(outcome), iso(now))
+        self.count(outcome.outcome)
+        return outcome
+
+    def _receive(self, raw_key: str, recipients: list[str], verdicts: dict, now: datetime) -> InboundOutcome:
+        size = self.store.size(raw_key)
+        if size == 0:
+            return InboundOutcome("quarantined", "malformed", defects=["empty message"])
+        if size > self.config.desk.max_message_bytes:
+            return InboundOutcome("quarantined", "too_large",
+                                  defects=[f"{size} bytes, limit {self.config.desk.max_message_bytes}"])
+        raw = self.store.read(raw_key)
+        analysis = analyze(raw, self.config, self.reply_addresses, recipients)
+        _apply_notification_verdicts(analysis, verdicts)
+        mail = analysis.mail
+        base = dict(subject=mail.subject, message_id=mail.message_id, language=analysis.language,
+                    defects=list(mail.defects))
+        if analysis.screening is None:
+            from ..core.screening import screen
+
+            analysis.screening = screen(mail, self.config.desk.own_addresses)
+        if analysis.screening is not None:
+            return InboundOutcome(analysis.screening.outcome, analysis.screening.reason, **base)
+        if not analysis.looks_like_mail:
+            return InboundOutcome("quarantined", "malformed", **base)
+
+        key = "mail:" + (f"{mail.message_id}|{analysis.customer}" if mail.message_id
+                         else hashlib.sha256(raw).hexdigest())
+        return self._once(key, now, lambda: self._thread_or_create(analysis, raw_key, now))
+
+    def _once(self, key: str, now: datetime, work: Callable[[], InboundOutcome]) -> InboundOutcome:
+        """Run `work` at most once for `key`; a concurrent or later duplicate gets the first outcome."""
+        key = hashlib.sha256(key.encode()).hexdigest()
+        deadline = time.monotonic() + self.wait_for_duplicate_seconds
+        while True:
+            state, stored = self.table.claim(key, now)
+            if state == "claimed":
+                break
+            if state == "done":
+                outcome = InboundOutcome(**stored)
+                outcome.duplicate = True
+                return outcome
+            if time.monotonic() > deadline:
+                raise StillInProgress(key)
+            time.sleep(0.05)
+        try:
+            outcome = work()
+        except Exception:
+            self.table.release(key)
+            raise
+        self.table.finish(key, asdict(outcome), self.clock.now())
+        return outcome
+
+    def _thread_or_create(self, analysis: MailAnalysis, raw_key: str, now: datetime) -> InboundOutcome:
+        request = self._find_thread(analysis)
+        if request is not None:
+            return self._thread(request, analysis, raw_key, now)
+        mail = analysis.mail
+        new = NewRequest(
+            source="email", customer_email=analysis.customer, customer_name=mail.from_name,
+            subject=mail.subject, text=analysis.text or mail.text, language=analysis.language,
+            classification=classify_mail(self.config, analysis), received_at=now,
+            message_id=mail.message_id, in_reply_to=mail.message_id,
+            references=tuple(mail.references), raw_key=raw_key, attachments=mail.attachments,
+        )
+        return self._open(new)
+
+    def _find_thread(self, analysis: MailAnalysis) -> Request | None:
+        for request_id in analysis.reply_to_requests:
+            request = self.table.get_request(request_id)
+            if request:
+                return request
+        if analysis.referenced_ids:
+            request_id = self.table.request_for_message_ids(analysis.referenced_ids)
+            request = self.table.get_request(request_id) if request_id else None
+            if request:
+                return request
+        for ticket in analysis.tagged_tickets:
+            request = self.table.get_request(ticket)
+            # A tag alone is easy to copy: it counts only when the request's own customer writes.
+            if request and analysis.customer and request.customer_email == analysis.customer:
+                return request
+        return None
+
+    def _thread(self, request: Request, analysis: MailAnalysis, raw_key: str, now: datetime) -> InboundOutcome:
+        mail = analysis.mail
+        at = iso(now)
+        author = self._staff_by_email.get(analysis.customer or "", analysis.customer or "unknown")
+        seq = _seq(mail.message_id or raw_key)
+        refs = self._store_attachments(request.request_id, seq, mail.attachments)
+        self.table.add_message(Message(request.request_id, "in", at, author, "reply", mail.subject,
+                                       analysis.text, mail.message_id, refs, raw_key), seq)
+        if mail.message_id:
+            self.table.index_message_id(mail.message_id, request.request_id, "in")
+        is_staff = author in self.config_staff_ids
+        self.table.add_event(request.request_id, at, seq, "staff_replied" if is_staff else "customer_replied",
+                             author=author, message_id=mail.message_id)
+        self.table.touch_request(request.request_id, at, "last_staff_message_at" if is_staff
+                                 else "last_customer_message_at")
+        self.count("threaded_" + ("staff" if is_staff else "customer"))
+        return InboundOutcome(
+            "threaded", None, request_id=request.request_id, ticket=request.ticket, language=analysis.language,
+            category=request.category, priority=request.priority, assignee=request.assignee,
+            subject=mail.subject, text=analysis.text, attachments=_attachment_view(refs),
+            message_id=mail.message_id, reply_to=request.reply_address, defects=list(mail.defects),
+        )
+
+    @property
+    def config_staff_ids(self) -> set[str]:
+        return {s.id for s in self.config.staff}
+
+    # --- opening a request (mail and form) -----------------------------------------------------
+
+    def _open(self, new: NewRequest) -> InboundOutcome:
+        config, now = self.config, new.received_at
+        c = new.classification
+        category = config.category(c.category)
+        people = assignment.candidates(config, c.category, new.language)
+        if config.assignment.strategy == "least_loaded":
+            loads = self.table.counters([f"open#{p.id}" for p in people])
+            assignee = assignment.pick_least_loaded(people, {k.split("#", 1)[1]: v for k, v in loads.items()})
+        else:
+            assignee = assignment.pick_round_robin(people, self.table.increment(f"turn#{category.department}") - 1)
+        counter = self.table.increment(f"ticket#{ticket_period(now)}")
+        ticket = ticket_number(config.desk.ticket_prefix, now, counter)
+        at = iso(now)
+        request = Request(
+            request_id=ticket, ticket=ticket, status="new", source=new.source, category=c.category,
+            department=category.department, priority=c.priority, language=new.language,
+            customer_email=new.customer_email, customer_name=single_line(new.customer_name, 200),
+            subject=single_line(new.subject, 2000) or "(no subject)", assignee=assignee.id, created_at=at,
+            due_first_response=iso(due(now, config.sla.first_response_hours[c.priority])),
+            due_resolution=iso(due(now, config.sla.resolution_hours[c.priority])),
+            reply_address=self.reply_addresses.for_request(ticket), missing_facts=list(c.missing_facts),
+            facts=dict(new.facts or {}), phone=new.phone, raw_key=new.raw_key,
+        )
+        self.table.create_request(request)
+        self.table.increment(f"open#{assignee.id}")
+        seq = _seq(new.message_id or ticket)
+        refs = self._store_attachments(ticket, seq, new.attachments or [])
+        self.table.add_message(Message(ticket, "in", at, new.customer_email or "unknown", new.source, new.subject,
+                                       new.text, new.message_id, refs, new.raw_key), seq)
+        if new.message_id:
+            self.table.index_message_id(new.message_id, ticket, "in")
+        for n, (event, data) in enumerate([
+            ("received", {"source": new.source, "message_id": new.message_id}),
+            ("classified", {"category": c.category, "priority": c.priority, "language": new.language,
+                            "missing_facts": list(c.missing_facts)}),
+            ("assigned", {"assignee": assignee.id, "department": category.department,
+                          "strategy": config.assignment.strategy}),
+        ]):
+            self.table.add_event(ticket, at, f"{n}", event, **data)
+        self.count("created")
+
+        ack_id = self._acknowledge(request, new, now)
+        notification = assignee_notification(config, self.templates, request, new.text,
+                                             [a.filename for a in refs])
+        if self.table.enqueue(notification, at):
+            self.send(notification.outbox_id)
+        return InboundOutcome(
+            "created", None, request_id=ticket, ticket=ticket, language=new.language, category=c.category,
+            priority=c.priority, assignee=assignee.id, subject=new.subject, text=new.text,
+            attachments=_attachment_view(refs), message_id=new.message_id, ack_message_id=ack_id,
+            reply_to=request.reply_address, missing_facts=list(c.missing_facts),
+        )
+
+    def _acknowledge(self, request: Request, new: NewRequest, now: datetime) -> str | None:
+        """Queue and send the acknowledgement, unless the customer had their quota of automatic mail."""
+        if not request.customer_email:
+            return None
+        limit = self.config.desk.auto_replies_per_sender_per_hour
+        hour = now.replace(minute=0, second=0, microsecond=0)
+        if not self.table.within_rate(f"auto#{request.customer_email}", hour, limit, timedelta(hours=1)):
+            self.table.add_event(request.request_id, iso(now), "ack", "acknowledgement_suppressed",
+                                 reason="auto_reply_limit")
+            self.count("ack_suppressed")
+            return None
+        ack = acknowledgement(self.config, self.templates, request, new.text,
+                              self.status_links.url(request.request_id), new.in_reply_to, list(new.references))
+        if self.table.enqueue(ack, iso(now)):
+            self.table.index_message_id(ack.message_id, request.request_id, "out")
+            self.send(ack.outbox_id)
+        return ack.message_id
+
+    def _store_attachments(self, request_id: str, seq: str, attachments: list) -> list[AttachmentRef]:
+        refs = []
+        for index, part in enumerate(attachments):
+            key = self.store.put_attachment(request_id, seq, index, part.filename, part.content_type, part.data)
+            refs.append(AttachmentRef(part.filename, part.content_type, part.size, key))
+        return refs
+
+    # --- form -----------------------------------------------------------------------------------
+
+    def submit_form(self, form, source_ip: str | None, idempotency_key: str | None) -> FormReceipt:
+        """Open a request from a validated form submission (`core.form.FormSubmission`)."""
+        now = self.clock.now()
+        hour = now.replace(minute=0, second=0, microsecond=0)
+        window = timedelta(hours=1)
+        if idempotency_key:
+            key = f"form:{idempotency_key}"
+        else:
+            key = "form:" + hashlib.sha256(
+                f"{form.email}|{form.subject}|{form.message}|{hour.isoformat()}".encode()).hexdigest()
+        hashed = hashlib.sha256(key.encode()).hexdigest()
+        state, stored = self.table.claim(hashed, now)
+        if state == "done":
+            return FormReceipt(stored["request_id"], stored["ticket"], self.status_links.url(stored["request_id"]),
+                               stored["language"], duplicate=True)
+        if state == "busy":
+            raise StillInProgress(key)
+        try:
+            if source_ip and not self.table.within_rate(f"form-ip#{source_ip}", hour,
+                                                        self.config.form.posts_per_hour_per_ip, window):
+                raise RateLimited("address")
+            if not self.table.within_rate(f"form-email#{form.email}", hour,
+                                          self.config.form.posts_per_hour_per_address, window):
+                raise RateLimited("email address")
+            from ..core.language import detect_language
+
+            language = form.language or detect_language(form.subject, form.message)
+            text = form.message
+            new = NewRequest(
+                source="form", customer_email=valid_address(form.email) or form.email, customer_name=form.name,
+                subject=form.subject, text=text, language=language,
+                classification=classify(self.config, form.subject, text, category_hint=form.category,
+                                        given_facts=set(form.facts)),
+                received_at=now, phone=form.phone, facts=form.facts,
+            )
+            outcome = self._open(new)
+        except Exception:
+            self.table.release(hashed)
+            raise
+        self.table.finish(hashed, asdict(outcome), self.clock.now())
+        return FormReceipt(outcome.request_id, outcome.ticket, self.status_links.url(outcome.request_id),
+                           language)
+
+    # --- status ---------------------------------------------------------------------------------
+
+    def status(self, token: str) -> Request | None:
+        request_id = self.status_links.request_of(token)
+        return self.table.get_request(request_id) if request_id else None
+
+    # --- sending --------------------------------------------------------------------------------
+
+    def send(self, outbox_id: str) -> bool:
+        """Send one queued email if nobody else is sending it. Failures stay queued for send_outbox."""
+        now = self.clock.now()
+        mail = self.table.claim_outbound(outbox_id, now)
+        if mail is None:
+            return False
+        recipients = [a for a in (valid_address(t) for t in mail.to) if a]
+        if not recipients:
+            self.table.mark_unsent(outbox_id, "no valid recipient", give_up=True)
+            return False
+        try:
+            ses_id = self.mailer.send_raw(compose(mail, now), mail.from_address, recipients)
+        except Exception as exc:  # noqa: BLE001 - a failed send is retried by the schedule
+            attempts = (self.table.outbound(outbox_id) or {}).get("attempts", 1)
+            self.table.mark_unsent(outbox_id, f"{type(exc).__name__}: {exc}", give_up=attempts >= 5)
+            self.count("send_failed")
+            return False
+        self.table.mark_sent(outbox_id, ses_id, iso(now))
+        if mail.request_id:
+            region_domain = getattr(self.mailer, "message_id_domain", None)
+            if region_domain:
+                self.table.index_message_id(f"<{ses_id}@{region_domain}>", mail.request_id, "out")
+            self.table.add_message(Message(mail.request_id, "out", iso(now), "desk", mail.kind, mail.subject,
+                                           mail.text, mail.message_id), _seq(mail.outbox_id))
+        self.count("sent")
+        return True
+
+    def send_outbox(self) -> int:
+        return sum(1 for outbox_id in self.table.pending_outbound() if self.send(outbox_id))
+
+
+def _seq(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _attachment_view(refs: list[AttachmentRef]) -> list[dict]:
+    return [{"filename": r.filename, "content_type": r.content_type, "size": r.size} for r in refs]
+
+
+def _outcome_record(outcome: InboundOutcome) -> dict:
+    return {k: v for k, v in asdict(outcome).items()
+            if k in ("outcome", "reason", "request_id", "ticket", "message_id", "subject", "language", "defects")}
+
+
+def _apply_notification_verdicts(analysis: MailAnalysis, verdicts: dict) -> None:
+    """SES's notification carries the verdicts too; they win over headers (which a sender could forge
+    only below SES's own headers, but the notification cannot be forged at all)."""
+    mail_verdicts = analysis.mail.verdicts
+    for name in ("spam", "virus", "spf", "dkim", "dmarc"):
+        if verdicts.get(name):
+            setattr(mail_verdicts, name, verdicts[name])
+    if verdicts:
+        analysis.screening = None

@@ -1,0 +1,171 @@
+"""The embedded stack: moto on 127.0.0.1 playing AWS (Step Functions executing), the resources of
+infra/ created through the API, and the desk built on it with a scaled clock.
+
+The app's handlers are the ones in app.py; this module only plays the parts AWS plays around them:
+SES storing a message and notifying through SNS, EventBridge firing schedules.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+REGION = "eu-west-1"
+ACCOUNT = "123456789012"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LambdaContext:
+    """Enough of Lambda's context object for the handlers and Powertools."""
+    function_name: str = "requestflow-local"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:requestflow-local"
+    aws_request_id: str = field(default_factory=lambda: secrets.token_hex(16))
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+class EmbeddedStack:
+    def __init__(self, time_scale: float = 1.0, config_path: str | Path | None = None,
+                 public_url: str = "http://127.0.0.1:8000", prefix: str = "requestflow"):
+        self.time_scale = time_scale
+        self.config_path = Path(config_path) if config_path else None
+        self.public_url = public_url
+        self.prefix = prefix
+        self.moto = None
+        self.endpoint = ""
+        self.desk = None
+        self.resources = None
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    def start(self) -> "EmbeddedStack":
+        from moto.server import ThreadedMotoServer
+
+        for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                           "AWS_DEFAULT_REGION": REGION, "TZ": "UTC"}.items():
+            os.environ.setdefault(key, value)
+        port = free_port()
+        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        self.moto.start()
+        self.endpoint = f"http://127.0.0.1:{port}"
+        os.environ["MOTO_PORT"] = str(port)
+        request = urllib.request.Request(
+            f"{self.endpoint}/moto-api/config", method="POST",
+            data=json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode(),
+            headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(request, timeout=10).read()
+        self._build()
+        return self
+
+    def _build(self) -> None:
+        import boto3
+
+        from chalicelib import composition
+        from chalicelib.composition import build_desk
+        from chalicelib.core.clock import ScaledClock
+        from chalicelib.settings import DEFAULT_CONFIG, Settings
+
+        from .resources import create_resources
+
+        self.session = boto3.session.Session(region_name=REGION, aws_access_key_id="testing",
+                                             aws_secret_access_key="testing")
+        self.resources = create_resources(self.session, endpoint_url=self.endpoint, prefix=self.prefix)
+        settings = Settings(table=self.resources.table_name, bucket=self.resources.bucket,
+                            signing_key_param=self.resources.signing_key_param, public_url=self.public_url,
+                            config_path=self.config_path or DEFAULT_CONFIG, endpoint_url=self.endpoint)
+        os.environ.update({"RF_TABLE": settings.table, "RF_BUCKET": settings.bucket,
+                           "RF_SIGNING_KEY_PARAM": settings.signing_key_param, "RF_PUBLIC_URL": self.public_url,
+                           "RF_CONFIG": str(settings.config_path), "RF_AWS_ENDPOINT": self.endpoint,
+                           "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"})
+        self.clock = ScaledClock(scale=self.time_scale)
+        self.desk = build_desk(settings, clock=self.clock, session=self.session)
+        composition.install(self.desk)
+        self.s3 = self.session.client("s3", endpoint_url=self.endpoint)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self.moto:
+            self.moto.stop()
+            self.moto = None
+
+    # --- what AWS does around the handlers ------------------------------------------------------
+
+    @property
+    def app(self):
+        import app as chalice_app
+
+        return chalice_app.app
+
+    def ingest(self, raw: bytes, recipients: list[str] | None = None) -> dict:
+        """Store `raw` as SES's S3 action would and deliver SES's SNS notification to the handler."""
+        ses_id = secrets.token_hex(20)
+        key = f"inbound/{ses_id}"
+        self.s3.put_object(Bucket=self.resources.bucket, Key=key, Body=raw)
+        return self.deliver(key, ses_id, recipients or [self.desk.config.desk.address])
+
+    def deliver(self, key: str, ses_id: str | None = None, recipients: list[str] | None = None) -> dict:
+        notification = {
+            "notificationType": "Received",
+            "mail": {"timestamp": datetime.now(timezone.utc).isoformat(), "messageId": ses_id or key,
+                     "source": "", "destination": recipients or []},
+            "receipt": {"recipients": [str(r) for r in (recipients or [])],
+                        "action": {"type": "S3", "topicArn": self.resources.topic_arn,
+                                   "bucketName": self.resources.bucket, "objectKey": key}},
+        }
+        event = {"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0",
+                              "EventSubscriptionArn": f"{self.resources.topic_arn}:local",
+                              "Sns": {"Type": "Notification", "MessageId": secrets.token_hex(8),
+                                      "TopicArn": self.resources.topic_arn, "Subject": "Amazon SES Email Receipt",
+                                      "Message": json.dumps(notification),
+                                      "Timestamp": datetime.now(timezone.utc).isoformat(),
+                                      "MessageAttributes": {}}}]}
+        outcomes = self.app.on_inbound_mail(event, LambdaContext())
+        return outcomes[0]
+
+    def run_schedules_once(self) -> None:
+        self.app.send_outbox({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}},
+                             LambdaContext())
+
+    def pump(self, every_desk_seconds: float = 300.0) -> threading.Thread:
+        """Fire the schedules on the scaled clock until the stack stops."""
+        def loop() -> None:
+            while not self._stop.wait(max(0.2, every_desk_seconds / self.time_scale)):
+                try:
+                    self.run_schedules_once()
+                except Exception as exc:  # noqa: BLE001 - a local pump reports and keeps going
+                    print(f"schedule failed: {exc}")
+
+        thread = threading.Thread(target=loop, name="schedule-pump", daemon=True)
+        thread.start()
+        return thread
+
+    # --- what the local control API shows --------------------------------------------------------
+
+    def sent_mail(self) -> list[dict]:
+        from moto.ses.models import ses_backends
+
+        from .outbox import describe
+
+        backend = ses_backends[ACCOUNT][REGION]
+        return [describe(m) for m in list(backend.sent_messages)]
+
+    def clock_now(self) -> dict:
+        return {"now": self.clock.now().isoformat(), "scale": self.time_scale}

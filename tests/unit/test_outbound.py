@@ -1,0 +1,74 @@
+"""Outgoing mail: the acknowledgement says what a customer needs, in their language, and is safe."""
+import email
+import email.policy
+from datetime import datetime, timezone
+
+import pytest
+
+from chalicelib.core.config import load_config
+from chalicelib.core.models import Outbound, Request
+from chalicelib.core.outbound import acknowledgement, compose
+from chalicelib.core.render import Templates
+from chalicelib.settings import DEFAULT_CONFIG
+
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+
+
+def _request(**overrides) -> Request:
+    values = dict(request_id="RF-2611-0042", ticket="RF-2611-0042", status="new", source="email",
+                  category="order", department="sales", priority="normal", language="en",
+                  customer_email="buyer@example.com", customer_name="Pieter", subject="Quote: film",
+                  assignee="ivan", created_at="2026-11-02T09:00:00.000000Z",
+                  due_first_response="2026-11-03T09:00:00.000000Z", due_resolution="2026-11-05T09:00:00.000000Z",
+                  reply_address="desk+r.rf-2611-0042.abc@requestflow.example")
+    values.update(overrides)
+    return Request(**values)
+
+
+@pytest.fixture(scope="module")
+def config():
+    return load_config(DEFAULT_CONFIG)
+
+
+def test_acknowledgement_carries_ticket_reply_address_and_threading(config):
+    ack = acknowledgement(config, Templates(), _request(), "We need film.", "http://x/status/t",
+                          "<orig@example.com>", [])
+    assert "RF-2611-0042" in ack.text and "RF-2611-0042" in ack.html
+    assert ack.subject.startswith("[#RF-2611-0042]")
+    assert ack.reply_to == "desk+r.rf-2611-0042.abc@requestflow.example"
+    assert ack.in_reply_to == "<orig@example.com>" and ack.references == ["<orig@example.com>"]
+    assert ack.to == ["buyer@example.com"]
+
+
+def test_acknowledgement_follows_the_request_language_and_asks_for_missing_facts(config):
+    ack = acknowledgement(config, Templates(), _request(language="ru", missing_facts=["monthly_need"]),
+                          "Нужна плёнка", None, None, [])
+    assert "зарегистрирована под номером RF-2611-0042" in ack.text
+    assert "ежемесячная потребность" in ack.text and "ежемесячная потребность" in ack.html
+
+
+def test_chinese_requests_get_the_english_acknowledgement(config):
+    ack = acknowledgement(config, Templates(), _request(language="zh"), "需要500卷", None, None, [])
+    assert "registered under number RF-2611-0042" in ack.text
+
+
+def test_hostile_text_is_escaped_in_html_and_never_evaluated(config):
+    hostile = "<script>alert(1)</script> {{7*7}} ${7*7} <img src=x onerror=alert(1)>"
+    ack = acknowledgement(config, Templates(), _request(subject=hostile, customer_name=hostile), hostile,
+                          None, None, [])
+    assert "<script>" not in ack.html and "<img src=x" not in ack.html
+    assert "&lt;script&gt;" in ack.html
+    assert "{{7*7}}" in ack.text and "49" not in ack.text.replace("RF-2611-0042", "")
+
+
+def test_composed_mail_cannot_have_its_headers_split():
+    mail = Outbound(outbox_id="x", kind="ack", request_id=None, to=["a@b.com"],
+                    from_address="desk@requestflow.example", from_name="Desk\r\nBcc: victim@x.com",
+                    subject="Hi\r\nBcc: victim@x.com", text="hello", html=None, message_id="<m@x>")
+    raw = compose(mail, NOW)
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    header_lines = raw.split(b"\n\n")[0].replace(b"\r", b"").split(b"\n")
+    assert parsed["Bcc"] is None and parsed["To"] == "a@b.com"
+    assert not any(line.lower().startswith(b"bcc:") for line in header_lines)
+    assert parsed["Auto-Submitted"] == "auto-replied"
+    assert parsed.get_body(("plain",)).get_content().strip() == "hello"

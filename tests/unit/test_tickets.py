@@ -1,0 +1,32 @@
+"""Ticket numbers, subject tags and signed reply addresses."""
+from datetime import datetime, timezone
+
+from chalicelib.core.tickets import ReplyAddresses, tagged_subject, tags_in, ticket_number
+
+
+def test_ticket_numbers_are_short_sortable_and_carry_year_and_month():
+    moment = datetime(2026, 11, 2, tzinfo=timezone.utc)
+    assert ticket_number("RF", moment, 42) == "RF-2611-0042"
+    assert ticket_number("RF", moment, 12345) == "RF-2611-12345"
+
+
+def test_subject_tags_are_found_in_any_reply_prefix_and_case():
+    assert tags_in("Re:[#RF-2611-0042] Damaged") == ["RF-2611-0042"]
+    assert tags_in("回复： [#rf-2611-0007] 食品包装") == ["RF-2611-0007"]
+    assert tags_in("no tag here #RF-2611-0042") == []
+
+
+def test_tagged_subject_drops_reply_prefixes_and_old_tags():
+    assert tagged_subject("RF-2611-0042", "Re: Fwd: [#RF-2611-0042] Order") == "[#RF-2611-0042] Order"
+
+
+def test_reply_address_round_trips_and_rejects_forgery():
+    addresses = ReplyAddresses("desk@requestflow.example", b"k" * 32)
+    address = addresses.for_request("RF-2611-0042")
+    assert address.startswith("desk+r.rf-2611-0042.") and address.endswith("@requestflow.example")
+    assert addresses.request_of(address) == "RF-2611-0042"
+    assert addresses.request_of(address.upper()) == "RF-2611-0042"
+    forged = address.replace("0042", "0043")
+    assert addresses.request_of(forged) is None
+    assert addresses.request_of("desk@requestflow.example") is None
+    assert ReplyAddresses("desk@requestflow.example", b"x" * 32).request_of(address) is None
