@@ -10,7 +10,6 @@ from chalice import Response
 from .composition import desk
 
 INBOUND_TOPIC = os.environ.get("RF_INBOUND_TOPIC", "requestflow-inbound-mail")
-_PAGE_LANGUAGES = ("en", "ru")
 
 
 # --- inbound mail ---------------------------------------------------------------------------------
@@ -66,11 +65,10 @@ def send_outbox() -> int:
 # --- HTTP -------------------------------------------------------------------------------------------
 
 def _language(request) -> str:
-    query = request.query_params or {}
-    if query.get("lang") in _PAGE_LANGUAGES:
-        return query["lang"]
-    accept = (request.headers or {}).get("accept-language", "")
-    return "ru" if accept.lower().startswith("ru") else "en"
+    from .core.form import page_language
+
+    headers = request.headers or {}
+    return page_language((request.query_params or {}).get("lang"), desk().config, headers.get("accept-language"))
 
 
 def _html(body: str, status: int = 200, headers: dict | None = None) -> Response:
@@ -126,23 +124,23 @@ def post_request(request) -> Response:
     lang = _language(request)
     try:
         form = parse_form(body, headers.get("content-type"), service.config)
-        lang = form.language if form.language in _PAGE_LANGUAGES else lang
+        lang = form.language or lang
         source_ip = ((request.context or {}).get("identity") or {}).get("sourceIp")
         receipt = service.submit_form(form, source_ip, headers.get("idempotency-key"))
     except FormError as exc:
+        lang = exc.language or lang
         if wants_html and exc.status == 400:
-            values = _submitted_values(body)
-            view = form_view(service.config, lang, values=values, errors=exc.errors)
+            view = form_view(service.config, lang, exc.values, exc.codes)
             return _page("pages/form.html.j2", lang, 400, **view)
         if wants_html:
             return _message_page(lang, exc.status, str(exc.status), exc.message)
-        return _json({"error": exc.message, "errors": exc.errors}, exc.status, cors)
+        return _json({"message": exc.message, "errors": exc.errors}, exc.status, cors)
     except RateLimited as exc:
         if wants_html:
             return _message_page(lang, 429, "429", str(exc))
-        return _json({"error": str(exc)}, 429, {**cors, "Retry-After": "3600"})
+        return _json({"message": str(exc), "errors": {}}, 429, {**cors, "Retry-After": "3600"})
     except StillInProgress:
-        return _json({"error": "the same submission is being processed; retry shortly"}, 409, cors)
+        return _json({"message": "the same submission is being processed; retry shortly", "errors": {}}, 409, cors)
     answer = {"ticket": receipt.ticket, "request_id": receipt.request_id, "status_url": receipt.status_url,
               "duplicate": receipt.duplicate}
     status = 200 if receipt.duplicate else 201
@@ -150,15 +148,6 @@ def post_request(request) -> Response:
         return _page("pages/submitted.html.j2", lang, status, ticket=receipt.ticket,
                      status_url=receipt.status_url)
     return _json(answer, status, {**cors, "Location": receipt.status_url})
-
-
-def _submitted_values(body: bytes) -> dict:
-    from urllib.parse import parse_qsl
-
-    try:
-        return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
-    except UnicodeDecodeError:
-        return {}
 
 
 def status_page(request, token: str) -> Response:

@@ -83,11 +83,12 @@ class EmbeddedStack:
         from chalicelib.core.clock import ScaledClock
         from chalicelib.settings import DEFAULT_CONFIG, Settings
 
-        from .resources import create_resources
+        from .resources import Clients, create_resources
 
         self.session = boto3.session.Session(region_name=REGION, aws_access_key_id="testing",
                                              aws_secret_access_key="testing")
-        self.resources = create_resources(self.session, endpoint_url=self.endpoint, prefix=self.prefix)
+        self.resources = create_resources(Clients.from_session(self.session, self.endpoint), prefix=self.prefix,
+                                          parameters={"PublicUrl": self.public_url})
         settings = Settings(table=self.resources.table_name, bucket=self.resources.bucket,
                             signing_key_param=self.resources.signing_key_param, public_url=self.public_url,
                             config_path=self.config_path or DEFAULT_CONFIG, endpoint_url=self.endpoint)

@@ -19,7 +19,7 @@ class Classification:
 
 @lru_cache(maxsize=256)
 def _stem_pattern(stem: str) -> re.Pattern[str]:
-    if any("\u3000" <= ch <= "\u9fff" for ch in stem):
+    if any("\u3000" <= ch <= "\uffef" for ch in stem) or not re.search(r"\w", stem):
         return re.compile(re.escape(stem))
     return re.compile(r"(?<![\w])" + re.escape(stem.lower()))
 
@@ -28,9 +28,15 @@ def _count(words: list[str], text: str) -> int:
     return sum(1 for word in words if _stem_pattern(word).search(text))
 
 
+_SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:re|fwd?|aw|sv|ответ|回复|答复)\s*[:：]|\s*\[#[^\]]*\])*\s*", re.IGNORECASE)
+
+
 def _score(category: Category, subject: str, body: str) -> int:
+    """Subject hits count double; a keyword opening the subject ("Жалоба: …", "投诉：…") counts double again."""
     words = category.keywords.all()
-    return 2 * _count(words, subject) + _count(words, body)
+    opening = _SUBJECT_PREFIX.sub("", subject)[:40]
+    leads = sum(1 for word in words if _stem_pattern(word).match(opening))
+    return 2 * _count(words, subject) + _count(words, body) + 2 * leads
 
 
 def is_urgent(words: Words, subject: str, body: str, headers: dict[str, list[str]] | None = None,

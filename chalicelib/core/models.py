@@ -68,8 +68,8 @@ class Outbound:
     from_name: str
     subject: str
     text: str
-    html: str | None
     message_id: str
+    html: str | None = None
     reply_to: str | None = None
     in_reply_to: str | None = None
     references: list[str] = field(default_factory=list)

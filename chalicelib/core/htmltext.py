@@ -1,0 +1,163 @@
+"""HTML mail body → plain text: one line per block, no re-wrapping, quotes as '> ' lines."""
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+__all__ = ["html_to_text"]
+
+_SKIP = frozenset({
+    "script", "style", "head", "title", "noscript", "template", "svg", "math",
+    "object", "embed", "iframe", "frame", "frameset", "applet", "canvas", "audio",
+    "video", "select", "option", "datalist", "xml",
+})
+_BLOCK = frozenset({
+    "p", "div", "section", "article", "header", "footer", "main", "nav", "aside",
+    "address", "center", "form", "fieldset", "legend", "figure", "figcaption",
+    "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tfoot",
+    "caption", "ul", "ol", "dl", "dt", "dd", "details", "summary", "body", "html",
+})
+_HEAD_CONTENT = frozenset({"meta", "link", "title", "style", "script", "base", "noscript", "xml", "template"})
+_CELL = frozenset({"td", "th"})
+_WS = re.compile(r"[ \t\n\r\f\v]+")
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\ufeff\u200b\u00ad"), None)
+
+
+class _Reducer(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = []
+        self.buf: list[str] = []
+        self.skip: list[str] = []
+        self.quote = 0
+        self.pre = 0
+        self.lists: list[int] = []
+        self.cell_open = False
+
+    # -- output helpers -------------------------------------------------
+    def _flush(self, force: bool = False) -> None:
+        text = "".join(self.buf)
+        self.buf = []
+        if not text and not force:
+            return
+        line = text.replace("\xa0", " ")
+        line = line.rstrip() if self.pre else line.strip()
+        self.lines.append(("> " * self.quote + line).rstrip())
+
+    def _break(self) -> None:
+        if self.buf:
+            self._flush()
+
+    def _append(self, text: str) -> None:
+        if self.pre:
+            parts = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+            for i, part in enumerate(parts):
+                if i:
+                    self._flush(force=True)
+                if part:
+                    self.buf.append(part)
+            return
+        text = _WS.sub(" ", text)
+        if not self.buf or self.buf[-1].endswith(" "):
+            text = text.lstrip(" ")
+        if text:
+            self.buf.append(text)
+
+    # -- parser callbacks -----------------------------------------------
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "body" or (self.skip == ["head"] and tag not in _HEAD_CONTENT):
+            self.skip.clear()
+        if self.skip:
+            if tag in _SKIP:
+                self.skip.append(tag)
+            return
+        if tag in _SKIP:
+            self.skip.append(tag)
+            return
+        if tag == "br":
+            self._flush(force=True)
+        elif tag in _BLOCK:
+            self._break()
+            if tag in ("ul", "ol"):
+                self.lists.append(0 if tag == "ol" else -1)
+        elif tag == "blockquote":
+            self._break()
+            self.quote += 1
+        elif tag == "pre":
+            self._break()
+            self.pre += 1
+        elif tag == "tr":
+            self._break()
+            self.cell_open = False
+        elif tag in _CELL:
+            current = "".join(self.buf)
+            if self.cell_open and current.strip() and not current.endswith(" | "):
+                self.buf.append(" | ")
+            self.cell_open = True
+        elif tag == "li":
+            self._break()
+            if self.lists and self.lists[-1] >= 0:
+                self.lists[-1] += 1
+                self.buf.append(f"{self.lists[-1]}. ")
+            else:
+                self.buf.append("- ")
+        elif tag == "hr":
+            self._break()
+            self.lines.append("> " * self.quote + "_" * 32)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP:
+            return
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.skip:
+            if tag in _SKIP:
+                while self.skip:
+                    if self.skip.pop() == tag:
+                        break
+            elif tag == "head":
+                self.skip.clear()
+            return
+        if tag in _BLOCK or tag in ("li", "tr"):
+            self._break()
+            if tag in ("ul", "ol") and self.lists:
+                self.lists.pop()
+        elif tag == "blockquote":
+            self._break()
+            self.quote = max(0, self.quote - 1)
+        elif tag == "pre":
+            self._break()
+            self.pre = max(0, self.pre - 1)
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip and data:
+            self._append(data)
+
+    def close(self) -> None:
+        super().close()
+        self._break()
+
+
+def html_to_text(html: str) -> str:
+    """Reduce an HTML body to readable text; links keep only their text, images are dropped."""
+    parser = _Reducer()
+    try:
+        parser.feed(html)
+        parser.close()
+    except Exception:  # HTMLParser is lenient; never let odd markup break intake
+        parser._break()
+    out: list[str] = []
+    blank = False
+    for line in parser.lines:
+        line = line.translate(_ZERO_WIDTH)
+        if not line.strip():
+            if out and not blank:
+                out.append("")
+            blank = True
+            continue
+        blank = False
+        out.append(line)
+    while out and not out[-1].strip():
+        out.pop()
+    return "\n".join(out)

@@ -1,0 +1,110 @@
+"""SES delivers at least once, auto-responders answer us, and the handler sees SNS events."""
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+from chalice.test import Client
+
+from app import app
+
+from .test_mail_intake import CORPUS
+
+ORDER = (CORPUS / "new_01_en_utf8_7bit_gmail_quote.eml").read_bytes()
+
+
+def _requests(desk) -> list[dict]:
+    table = desk.session.resource("dynamodb").Table(desk.resources.table_name)
+    return [i for i in table.scan()["Items"] if i.get("type") == "request"]
+
+
+def test_the_same_message_delivered_three_times_at_once_is_one_request_and_one_acknowledgement(desk):
+    keys = [desk.put_raw(ORDER) for _ in range(3)]
+    outcomes, errors = [], []
+
+    def deliver(key):
+        try:
+            outcomes.append(desk.service.receive_mail(key, ["desk@requestflow.example"]))
+        except Exception as exc:  # noqa: BLE001 - recorded and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=deliver, args=(k,)) for k in keys]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(_requests(desk)) == 1
+    assert {o.ticket for o in outcomes} == {outcomes[0].ticket}
+    assert sorted(o.duplicate for o in outcomes) == [False, True, True]
+    customer_mail = desk.sent_to("p.devries@maasvlakte-logistics.nl")
+    assert len(customer_mail) == 1
+
+
+def test_an_auto_responder_answering_our_acknowledgement_gets_no_answer_however_often(desk):
+    first = desk.receive(ORDER)
+    ack = desk.sent_to("p.devries@maasvlakte-logistics.nl")[0]
+    for n in range(5):
+        bounce_back = (
+            f"From: Pieter <p.devries@maasvlakte-logistics.nl>\r\nTo: {first.reply_to}\r\n"
+            f"Subject: Automatic reply: {ack['subject']}\r\nMessage-ID: <ooo{n}@maasvlakte-logistics.nl>\r\n"
+            f"In-Reply-To: {first.ack_message_id}\r\nX-Auto-Response-Suppress: All\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n\r\nI am out of the office until Monday.\r\n"
+        ).encode()
+        outcome = desk.receive(bounce_back, [first.reply_to])
+        assert (outcome.outcome, outcome.reason) == ("ignored", "auto_reply")
+    assert len(desk.sent_to("p.devries@maasvlakte-logistics.nl")) == 1
+
+
+def test_a_sender_gets_at_most_the_configured_number_of_automatic_replies_per_hour(desk):
+    limit = desk.service.config.desk.auto_replies_per_sender_per_hour
+    for n in range(limit + 2):
+        raw = ORDER.replace(b"Message-ID: <CAW8E1pC", f"Message-ID: <n{n}CAW8E1pC".encode())
+        assert desk.receive(raw).outcome == "created"
+    acks = [m for m in desk.sent_to("p.devries@maasvlakte-logistics.nl")]
+    assert len(acks) == limit
+    desk.clock.advance(hours=1)
+    raw = ORDER.replace(b"Message-ID: <CAW8E1pC", b"Message-ID: <later-CAW8E1pC")
+    desk.receive(raw)
+    assert len(desk.sent_to("p.devries@maasvlakte-logistics.nl")) == limit + 1
+
+
+def test_the_sns_handler_reads_the_stored_message_and_the_ses_verdicts(desk):
+    key = desk.put_raw(ORDER)
+    notification = {"notificationType": "Received",
+                    "receipt": {"recipients": ["desk@requestflow.example"], "spamVerdict": {"status": "FAIL"},
+                                "virusVerdict": {"status": "PASS"},
+                                "action": {"type": "S3", "bucketName": desk.resources.bucket, "objectKey": key}}}
+    with Client(app, stage_name="dev") as client:
+        event = client.events.generate_sns_event(message=json.dumps(notification), subject="SES")
+        response = client.lambda_.invoke("on_inbound_mail", event)
+    [outcome] = response.payload
+    assert (outcome["outcome"], outcome["reason"]) == ("quarantined", "spam")
+    assert desk.sent() == []
+
+
+def test_queued_mail_that_failed_to_send_goes_out_on_the_next_schedule_run(desk):
+    class FlakyMailer:
+        def __init__(self, inner):
+            self.inner, self.fail = inner, True
+            self.message_id_domain = inner.message_id_domain
+
+        def send_raw(self, raw, source, destinations):
+            if self.fail:
+                raise ConnectionError("SES throttled")
+            return self.inner.send_raw(raw, source, destinations)
+
+    mailer = FlakyMailer(desk.service.mailer)
+    desk.service.mailer = mailer
+    outcome = desk.receive(ORDER)
+    assert outcome.outcome == "created" and desk.sent() == []
+    mailer.fail = False
+    with Client(app, stage_name="dev") as client:
+        client.lambda_.invoke("send_outbox", client.events.generate_cw_event(
+            source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]))
+    assert len(desk.sent_to("p.devries@maasvlakte-logistics.nl")) == 1
+    with Client(app, stage_name="dev") as client:
+        client.lambda_.invoke("send_outbox", client.events.generate_cw_event(
+            source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]))
+    assert len(desk.sent_to("p.devries@maasvlakte-logistics.nl")) == 1, "sent mail is never sent twice"
