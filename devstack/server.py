@@ -18,7 +18,7 @@ def make_handler(stack: EmbeddedStack):
     from chalice.config import Config
     from chalice.local import LocalGateway
 
-    gateway = LocalGateway(stack.app, Config(chalice_stage="dev", lambda_timeout=60))
+    gateway = LocalGateway(stack.app, Config.create(chalice_stage="dev", lambda_timeout=60))
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "requestflow-local"

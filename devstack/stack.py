@@ -57,7 +57,11 @@ class EmbeddedStack:
     # --- lifecycle ------------------------------------------------------------------------------
 
     def start(self) -> "EmbeddedStack":
+        import logging
+
         from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
         for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                            "AWS_DEFAULT_REGION": REGION, "TZ": "UTC"}.items():
@@ -110,10 +114,15 @@ class EmbeddedStack:
     # --- what AWS does around the handlers ------------------------------------------------------
 
     @property
-    def app(self):
+    def handlers(self):
+        """app.py: its module-level functions are the Lambda handlers."""
         import app as chalice_app
 
-        return chalice_app.app
+        return chalice_app
+
+    @property
+    def app(self):
+        return self.handlers.app
 
     def ingest(self, raw: bytes, recipients: list[str] | None = None) -> dict:
         """Store `raw` as SES's S3 action would and deliver SES's SNS notification to the handler."""
@@ -138,11 +147,11 @@ class EmbeddedStack:
                                       "Message": json.dumps(notification),
                                       "Timestamp": datetime.now(timezone.utc).isoformat(),
                                       "MessageAttributes": {}}}]}
-        outcomes = self.app.on_inbound_mail(event, LambdaContext())
+        outcomes = self.handlers.on_inbound_mail(event, LambdaContext())
         return outcomes[0]
 
     def run_schedules_once(self) -> None:
-        self.app.send_outbox({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}},
+        self.handlers.send_outbox({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}},
                              LambdaContext())
 
     def pump(self, every_desk_seconds: float = 300.0) -> threading.Thread:

@@ -296,4 +296,5 @@ class DeskTable:
 
 
 def _drop_none(item: dict) -> dict:
-    return {k: v for k, v in item.items() if v is not None and v != "" or k in ("PK", "SK")}
+    """DynamoDB stores empty strings, but None means "not set": leave it out."""
+    return {k: v for k, v in item.items() if v is not None}

@@ -61,7 +61,7 @@ def _codec(declared: str | None) -> str | None:
     name = _ALIASES.get(name, name)
     try:
         return codecs.lookup(name).name
-    except LookupError:
+    except (LookupError, ValueError):
         return None
 
 
@@ -506,7 +506,7 @@ def _params(value: str) -> dict[str, str]:
             if encoded:
                 if i == 0 and val.count("'") >= 2:
                     charset, _, val = val.split("'", 2)
-                data += unquote_to_bytes(val)
+                data += unquote_to_bytes(val.encode("utf-8", "surrogateescape"))
             else:
                 data += val.encode("utf-8", "surrogateescape")
         plain[base] = decode_bytes(bytes(data), charset or None)[0]
