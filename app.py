@@ -15,7 +15,7 @@ def form_page():
            content_types=["application/json", "application/x-www-form-urlencoded",
                           "multipart/form-data", "text/plain"])
 def post_request():
-    return entrypoints.post_request(app.current_request)
+    return entrypoints.post_request(app.current_request, app.lambda_context)
 
 
 @app.route("/status/{token}", methods=["GET"])
@@ -25,9 +25,9 @@ def request_status(token):
 
 @app.on_sns_message(topic=entrypoints.INBOUND_TOPIC)
 def on_inbound_mail(event):
-    return entrypoints.inbound_mail(event.to_dict())
+    return entrypoints.inbound_mail(event.to_dict(), event.context)
 
 
 @app.schedule("rate(5 minutes)")
 def send_outbox(event):
-    return entrypoints.send_outbox()
+    return entrypoints.send_outbox(event.context)

@@ -37,11 +37,17 @@ def build_desk(settings: Settings, clock: Clock | None = None, session=None, cou
         clock=clock or SystemClock(),
         reply_addresses=ReplyAddresses(str(config.desk.address), secret),
         status_links=StatusLinks(secret, settings.public_url),
-        count=count or (lambda _: None),
+        count=count or _metrics_count,
     )
 
 
 _installed = None
+
+
+def _metrics_count(name: str) -> None:
+    from .observability import count
+
+    count(name)
 
 
 def install(prebuilt) -> None:
@@ -57,6 +63,4 @@ def desk():
 
 @lru_cache(maxsize=1)
 def _desk_from_env():
-    from .observability import count
-
-    return build_desk(Settings.from_env(), count=count)
+    return build_desk(Settings.from_env())

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from typing import Any
 
 from chalice import Response
@@ -37,29 +38,37 @@ def ses_notifications(event: dict) -> list[dict]:
     return found
 
 
-def inbound_mail(event: dict) -> list[dict]:
-    """Errors propagate, so Lambda retries the event and its DLQ keeps what keeps failing."""
+@contextmanager
+def invocation(context=None):
+    """Around every handler: log lines carry the Lambda request id; metrics are flushed as EMF."""
     from .observability import flush, logger
 
-    outcomes = []
+    if context is not None:
+        logger().append_keys(lambda_request_id=getattr(context, "aws_request_id", None))
     try:
+        yield
+    finally:
+        flush()
+
+
+def inbound_mail(event: dict, context=None) -> list[dict]:
+    """Errors propagate, so Lambda retries the event and its DLQ keeps what keeps failing."""
+    from .observability import logger
+
+    outcomes = []
+    with invocation(context):
         for note in ses_notifications(event):
             outcome = desk().receive_mail(note["key"], note["recipients"], note["verdicts"])
             logger().info("inbound mail", extra={"raw_key": note["key"], "outcome": outcome.outcome,
-                                                 "reason": outcome.reason, "ticket": outcome.ticket})
+                                                 "reason": outcome.reason, "ticket": outcome.ticket,
+                                                 "duplicate": outcome.duplicate})
             outcomes.append(outcome.__dict__)
-    finally:
-        flush()
     return outcomes
 
 
-def send_outbox() -> int:
-    from .observability import flush
-
-    try:
+def send_outbox(context=None) -> int:
+    with invocation(context):
         return desk().send_outbox()
-    finally:
-        flush()
 
 
 # --- HTTP -------------------------------------------------------------------------------------------
@@ -84,8 +93,10 @@ def _json(body: Any, status: int, headers: dict | None = None) -> Response:
                     headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})})
 
 
-def _page(name: str, lang: str, status: int = 200, **view) -> Response:
-    return _html(desk().templates.render(name, lang=lang, **view), status)
+def _page(name: str, lang: str, code: int = 200, **view) -> Response:
+    service = desk()
+    view = {"lang": lang, "desk_name": service.config.desk.name, **view}
+    return _html(service.templates.render(name, **view), code)
 
 
 def _message_page(lang: str, status: int, title: str, text: str) -> Response:
@@ -96,7 +107,8 @@ def form_page(request) -> Response:
     from .core.form import form_view
 
     lang = _language(request)
-    return _page("pages/form.html.j2", lang, **form_view(desk().config, lang))
+    view = form_view(desk().config, lang)
+    return _page("pages/form.html.j2", view.pop("lang"), **view)
 
 
 def _cors(request) -> dict:
@@ -110,7 +122,12 @@ def _cors(request) -> dict:
     return {"Vary": "Origin"}
 
 
-def post_request(request) -> Response:
+def post_request(request, context=None) -> Response:
+    with invocation(context):
+        return _post_request(request)
+
+
+def _post_request(request) -> Response:
     from .core.form import FormError, form_view, parse_form
     from .service.intake import RateLimited, StillInProgress
 
@@ -131,7 +148,7 @@ def post_request(request) -> Response:
         lang = exc.language or lang
         if wants_html and exc.status == 400:
             view = form_view(service.config, lang, exc.values, exc.codes)
-            return _page("pages/form.html.j2", lang, 400, **view)
+            return _page("pages/form.html.j2", view.pop("lang"), 400, **view)
         if wants_html:
             return _message_page(lang, exc.status, str(exc.status), exc.message)
         return _json({"message": exc.message, "errors": exc.errors}, exc.status, cors)

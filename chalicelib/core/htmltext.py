@@ -33,6 +33,7 @@ class _Reducer(HTMLParser):
         self.pre = 0
         self.lists: list[int] = []
         self.cell_open = False
+        self.cell_text = False
 
     # -- output helpers -------------------------------------------------
     def _flush(self, force: bool = False) -> None:
@@ -62,6 +63,7 @@ class _Reducer(HTMLParser):
             text = text.lstrip(" ")
         if text:
             self.buf.append(text)
+            self.cell_text = self.cell_text or not text.isspace()
 
     # -- parser callbacks -----------------------------------------------
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -88,11 +90,11 @@ class _Reducer(HTMLParser):
             self.pre += 1
         elif tag == "tr":
             self._break()
-            self.cell_open = False
+            self.cell_open = self.cell_text = False
         elif tag in _CELL:
-            current = "".join(self.buf)
-            if self.cell_open and current.strip() and not current.endswith(" | "):
+            if self.cell_open and self.cell_text:
                 self.buf.append(" | ")
+                self.cell_text = False
             self.cell_open = True
         elif tag == "li":
             self._break()

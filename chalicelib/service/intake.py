@@ -243,7 +243,6 @@ class IntakeService:
                           "strategy": config.assignment.strategy}),
         ]):
             self.table.add_event(ticket, at, f"{n}", event, **data)
-        self.count("created")
 
         ack_id = self._acknowledge(request, new, now)
         notification = assignee_notification(config, self.templates, request, new.text,
@@ -324,6 +323,7 @@ class IntakeService:
             self.table.release(hashed)
             raise
         self.table.finish(hashed, asdict(outcome), self.clock.now())
+        self.count("created")
         return FormReceipt(outcome.request_id, outcome.ticket, self.status_links.url(outcome.request_id),
                            language)
 
