@@ -1,0 +1,87 @@
+"""Threading rules, missing facts, assignment strategies and the audit trail of events."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from .test_delivery import ORDER
+from .test_mail_intake import CORPUS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _mail(sender: str, subject: str, body: str, message_id: str, extra: str = "") -> bytes:
+    return (f"From: {sender}\r\nTo: desk@requestflow.example\r\nSubject: {subject}\r\n"
+            f"Message-ID: <{message_id}>\r\n{extra}Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n").encode()
+
+
+def test_a_subject_tag_from_a_stranger_does_not_thread_into_someone_elses_request(desk):
+    first = desk.receive(ORDER)
+    stranger = desk.receive(_mail("mallory@evil.example", f"Re: [#{first.ticket}] change delivery address",
+                                  "Please deliver the order to our new warehouse instead.", "m1@evil.example"))
+    assert stranger.outcome == "created" and stranger.ticket != first.ticket
+    customer = desk.receive(_mail("p.devries@maasvlakte-logistics.nl", f"[#{first.ticket}] one more thing",
+                                  "Please add pallet labels as well.", "m2@maasvlakte-logistics.nl"))
+    assert (customer.outcome, customer.ticket) == ("threaded", first.ticket)
+
+
+def test_a_forged_reply_address_does_not_thread(desk):
+    first = desk.receive(ORDER)
+    forged = first.reply_to.replace(first.reply_to.split(".")[-2].split("@")[0], "0" * 12)
+    outcome = desk.receive(_mail("x@example.org", "Hello", "A new question about film.", "f1@example.org"),
+                           [forged])
+    assert outcome.outcome == "created" and outcome.ticket != first.ticket
+
+
+def test_the_acknowledgement_asks_for_exactly_the_missing_facts(desk):
+    lacking = desk.receive((CORPUS / "new_22_ru_urgent_folded_long_subject.eml").read_bytes())
+    complete = desk.receive(ORDER)
+    assert lacking.missing_facts == ["monthly_need"] and complete.missing_facts == []
+    [ack_lacking] = [m for m in desk.sent() if m["message_id"] == lacking.ack_message_id]
+    [ack_complete] = [m for m in desk.sent() if m["message_id"] == complete.ack_message_id]
+    assert "ежемесячная потребность" in ack_lacking["text"]
+    assert "To start work we still need" not in ack_complete["text"]
+
+
+def test_every_state_change_is_an_event_with_its_time(desk):
+    outcome = desk.receive(ORDER)
+    events = desk.service.table.events(outcome.request_id)
+    assert [e["event"] for e in events] == ["received", "classified", "assigned"]
+    assert all(e["at"] == "2026-11-02T09:00:00.000000Z" for e in events)
+    assert events[2]["assignee"] == outcome.assignee
+
+
+def test_round_robin_takes_turns_within_the_department(desk):
+    people = []
+    for n in range(4):
+        raw = ORDER.replace(b"Message-ID: <CAW8E1pC", f"Message-ID: <rr{n}CAW8E1pC".encode())
+        people.append(desk.receive(raw).assignee)
+    sales_en = [s.id for s in desk.service.config.staff_of("sales") if "en" in s.languages]
+    assert people == [sales_en[n % len(sales_en)] for n in range(4)]
+
+
+def test_least_loaded_gives_the_request_to_whoever_has_fewest_open(desk):
+    config = desk.service.config
+    desk.service.config = config.model_copy(update={"assignment": config.assignment.model_copy(
+        update={"strategy": "least_loaded"})})
+    desk.service.table.increment("open#olga", 5)
+    desk.service.table.increment("open#ivan", 2)
+    first = desk.receive(ORDER)
+    assert first.assignee == "li"
+    second = desk.receive(ORDER.replace(b"Message-ID: <CAW8E1pC", b"Message-ID: <ll2CAW8E1pC"))
+    assert second.assignee == "li"  # li has 1 open now, ivan 2, olga 5
+
+
+def test_rf_ingest_prints_one_outcome_json_line_per_file():
+    files = [CORPUS / "new_04_zh_utf8_base64_gmail_question.eml", CORPUS / "noreq_04_precedence_bulk_newsletter.eml",
+             CORPUS / "bad_08_zero_bytes.eml"]
+    result = subprocess.run([str(ROOT / "rf"), "ingest", "--json", *map(str, files)], capture_output=True,
+                            text=True, timeout=180, cwd="/")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(l["file"], l["outcome"]) for l in lines] == [
+        (files[0].name, "created"), (files[1].name, "ignored"), (files[2].name, "quarantined")]
+    assert lines[0]["language"] == "zh" and lines[0]["ticket"] and lines[0]["ack_message_id"]
+    assert lines[1]["reason"] == "bulk" and lines[2]["reason"] == "malformed"
