@@ -114,10 +114,9 @@ class _Reducer(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if self.skip:
-            if tag in _SKIP:
-                while self.skip:
-                    if self.skip.pop() == tag:
-                        break
+            if tag in self.skip:
+                while self.skip.pop() != tag:
+                    pass
             elif tag == "head":
                 self.skip.clear()
             return
