@@ -65,15 +65,22 @@ class DeskTable:
     # --- idempotency of inbound work -------------------------------------------------------
 
     def claim(self, key: str, now: datetime, lease_seconds: int = 120) -> tuple[str, dict | None]:
-        """Take the work named `key`: ('claimed', None), ('done', outcome) or ('busy', None)."""
+        """Take the work named `key`: ('claimed', None), ('done', outcome) or ('busy', None).
+
+        A new key, a released one or one whose lease ran out can be taken; a reservation made by an
+        earlier attempt stays on the item.
+        """
         try:
-            self._table.put_item(
-                Item={"PK": f"DEDUP#{key}", "SK": "-", "state": "claimed", "claimed_at": iso(now),
-                      "lease_until": _epoch(now + timedelta(seconds=lease_seconds)),
-                      "ttl": _epoch(now + timedelta(days=30))},
-                ConditionExpression="attribute_not_exists(PK) OR (#s = :claimed AND lease_until < :now)",
-                ExpressionAttributeNames={"#s": "state"},
-                ExpressionAttributeValues={":claimed": "claimed", ":now": _epoch(now)},
+            self._table.update_item(
+                Key={"PK": f"DEDUP#{key}", "SK": "-"},
+                UpdateExpression="SET #s = :claimed, claimed_at = :at, lease_until = :lease, #ttl = :ttl",
+                ConditionExpression=("attribute_not_exists(PK) OR #s = :released"
+                                     " OR (#s = :claimed AND lease_until < :now)"),
+                ExpressionAttributeNames={"#s": "state", "#ttl": "ttl"},
+                ExpressionAttributeValues={":claimed": "claimed", ":released": "released", ":at": iso(now),
+                                           ":now": _epoch(now),
+                                           ":lease": _epoch(now + timedelta(seconds=lease_seconds)),
+                                           ":ttl": _epoch(now + timedelta(days=30))},
             )
             return "claimed", None
         except Exception as exc:
@@ -95,11 +102,25 @@ class DeskTable:
         )
 
     def release(self, key: str) -> None:
-        """Give a claim back after a failure so a retry can take it at once."""
-        self._table.delete_item(Key={"PK": f"DEDUP#{key}", "SK": "-"},
-                                ConditionExpression="attribute_not_exists(PK) OR #s = :claimed",
+        """Give a claim back after a failure so a retry can take it at once (its reservation stays)."""
+        self._table.update_item(Key={"PK": f"DEDUP#{key}", "SK": "-"}, UpdateExpression="SET #s = :released",
+                                ConditionExpression="#s = :claimed",
                                 ExpressionAttributeNames={"#s": "state"},
-                                ExpressionAttributeValues={":claimed": "claimed"})
+                                ExpressionAttributeValues={":claimed": "claimed", ":released": "released"})
+
+    def reservation(self, key: str) -> dict | None:
+        return (self._get(f"DEDUP#{key}") or {}).get("reservation")
+
+    def reserve(self, key: str, values: dict) -> dict:
+        """Store what this claim chose, unless an earlier attempt already did: the first choice stands."""
+        result = self._table.update_item(
+            Key={"PK": f"DEDUP#{key}", "SK": "-"},
+            UpdateExpression="SET reservation = if_not_exists(reservation, :r)",
+            ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeValues={":r": values},
+            ReturnValues="ALL_NEW",
+        )
+        return _plain(result["Attributes"]["reservation"])
 
     # --- counters -------------------------------------------------------------------------
 

@@ -17,15 +17,35 @@ class Classification:
     """Ids of the category's required facts the text does not give."""
 
 
-@lru_cache(maxsize=256)
-def _stem_pattern(stem: str) -> re.Pattern[str]:
-    if any("\u3000" <= ch <= "\uffef" for ch in stem) or not re.search(r"\w", stem):
-        return re.compile(re.escape(stem))
-    return re.compile(r"(?<![\w])" + re.escape(stem.lower()))
+CLASSIFY_CHARS = 20000
+"""Only the start of a long message is read for keywords: what a request is about comes first."""
+
+
+@lru_cache(maxsize=1024)
+def _anywhere(stem: str) -> bool:
+    """Chinese words and punctuation match anywhere; other stems only at the start of a word."""
+    return any("\u3000" <= ch <= "\uffef" for ch in stem) or not any(ch.isalnum() for ch in stem)
+
+
+def _found(stem: str, text: str) -> bool:
+    """`stem` occurs in `text` (lower-cased) where a word starts; plain `find`, no regex (fast on long text)."""
+    stem = stem.lower()
+    start = text.find(stem)
+    if _anywhere(stem):
+        return start >= 0
+    while start >= 0:
+        if start == 0 or not (text[start - 1].isalnum() or text[start - 1] == "_"):
+            return True
+        start = text.find(stem, start + 1)
+    return False
+
+
+def _starts_with(stem: str, text: str) -> bool:
+    return text.startswith(stem.lower())
 
 
 def _count(words: list[str], text: str) -> int:
-    return sum(1 for word in words if _stem_pattern(word).search(text))
+    return sum(1 for word in words if _found(word, text))
 
 
 _SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:re|fwd?|aw|sv|ответ|回复|答复)\s*[:：]|\s*\[#[^\]]*\])*\s*", re.IGNORECASE)
@@ -35,7 +55,7 @@ def _score(category: Category, subject: str, body: str) -> int:
     """Subject hits count double; a keyword opening the subject ("Жалоба: …", "投诉：…") counts double again."""
     words = category.keywords.all()
     opening = _SUBJECT_PREFIX.sub("", subject)[:40]
-    leads = sum(1 for word in words if _stem_pattern(word).match(opening))
+    leads = sum(1 for word in words if _starts_with(word, opening))
     return 2 * _count(words, subject) + _count(words, body) + 2 * leads
 
 
@@ -67,7 +87,8 @@ def classify(config: DeskConfig, subject: str, body: str, *, headers: dict[str, 
 
     A valid `category_hint` (the form's category field) wins over keywords.
     """
-    subject_l, body_l = (subject or "").lower(), (body or "").lower()
+    subject, body = (subject or "")[:CLASSIFY_CHARS], (body or "")[:CLASSIFY_CHARS]
+    subject_l, body_l = subject.lower(), body.lower()
     ids = {c.id for c in config.categories}
     if category_hint in ids:
         chosen = config.category(category_hint)

@@ -4,8 +4,6 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import datetime, timedelta
-from email.headerregistry import Address
-from email.message import EmailMessage
 from email.utils import format_datetime
 
 from .config import DeskConfig
@@ -116,27 +114,44 @@ def assignee_notification(config: DeskConfig, templates: Templates, request: Req
     )
 
 
+def _header_text(text: str):
+    """ASCII stays as it is; anything else becomes an RFC 2047 encoded-word."""
+    from email.header import Header
+
+    return text if text.isascii() else Header(text, "utf-8")
+
+
 def compose(mail: Outbound, date: datetime) -> bytes:
-    """The raw MIME of an outgoing email. Names are single-lined, so no header can be split."""
-    message = EmailMessage()
-    message["From"] = Address(display_name=single_line(mail.from_name, 80), addr_spec=mail.from_address)
+    """The raw MIME of an outgoing email. Names are single-lined, so no header can be split.
+
+    Built with the compat32 classes: several times faster than EmailMessage's header re-folding.
+    """
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+    from email.utils import formataddr
+
+    text_part = MIMEText(mail.text, "plain", "utf-8")
+    if mail.html:
+        message = MIMEMultipart("alternative")
+        message.attach(text_part)
+        message.attach(MIMEText(mail.html, "html", "utf-8"))
+    else:
+        message = text_part
+    message["From"] = formataddr((single_line(mail.from_name, 80), mail.from_address), charset="utf-8")
     message["To"] = ", ".join(mail.to)
     if mail.reply_to:
         message["Reply-To"] = mail.reply_to
-    message["Subject"] = single_line(mail.subject, 400)
+    message["Subject"] = _header_text(single_line(mail.subject, 400))
     message["Date"] = format_datetime(date)
     message["Message-ID"] = mail.message_id
     if mail.in_reply_to:
-        message["In-Reply-To"] = mail.in_reply_to
+        message["In-Reply-To"] = single_line(mail.in_reply_to, 998)
     if mail.references:
-        message["References"] = " ".join(mail.references[-10:])
+        message["References"] = single_line(" ".join(mail.references[-10:]), 998)
     if mail.automatic:
         message["Auto-Submitted"] = "auto-replied"
         message["X-Auto-Response-Suppress"] = "All"
     message["Content-Language"] = mail.language
-    message.set_content(mail.text, subtype="plain", charset="utf-8", cte="quoted-printable")
-    if mail.html:
-        message.add_alternative(mail.html, subtype="html", charset="utf-8", cte="quoted-printable")
     return message.as_bytes()
 
 

@@ -13,7 +13,7 @@ from typing import Callable
 
 from ..core import assignment
 from ..core.classify import Classification, classify
-from ..core.clock import Clock, iso
+from ..core.clock import Clock, iso, parse_iso
 from ..core.config import DeskConfig
 from ..core.intake import MailAnalysis, analyze, classify_mail, valid_address
 from ..core.links import StatusLinks
@@ -119,10 +119,14 @@ class IntakeService:
 
         key = "mail:" + (f"{mail.message_id}|{analysis.customer}" if mail.message_id
                          else hashlib.sha256(raw).hexdigest())
-        return self._once(key, now, lambda: self._thread_or_create(analysis, raw_key, now))
+        return self._once(key, now, lambda claim: self._thread_or_create(analysis, raw_key, now, claim))
 
-    def _once(self, key: str, now: datetime, work: Callable[[], InboundOutcome]) -> InboundOutcome:
-        """Run `work` at most once for `key`; a concurrent or later duplicate gets the first outcome."""
+    def _once(self, key: str, now: datetime, work: Callable[[str], InboundOutcome]) -> InboundOutcome:
+        """Run `work(claim)` at most once for `key`; a concurrent or later duplicate gets the first outcome.
+
+        A failed attempt releases the claim but keeps what it reserved (ticket, assignee, time), so the
+        retry writes the very same items and every conditional create of the first attempt is a no-op.
+        """
         key = hashlib.sha256(key.encode()).hexdigest()
         deadline = time.monotonic() + self.wait_for_duplicate_seconds
         while True:
@@ -137,14 +141,14 @@ class IntakeService:
                 raise StillInProgress(key)
             time.sleep(0.05)
         try:
-            outcome = work()
+            outcome = work(key)
         except Exception:
             self.table.release(key)
             raise
         self.table.finish(key, asdict(outcome), self.clock.now())
         return outcome
 
-    def _thread_or_create(self, analysis: MailAnalysis, raw_key: str, now: datetime) -> InboundOutcome:
+    def _thread_or_create(self, analysis: MailAnalysis, raw_key: str, now: datetime, claim: str) -> InboundOutcome:
         request = self._find_thread(analysis)
         if request is not None:
             return self._thread(request, analysis, raw_key, now)
@@ -156,7 +160,7 @@ class IntakeService:
             message_id=mail.message_id, in_reply_to=mail.message_id,
             references=tuple(mail.references), raw_key=raw_key, attachments=mail.attachments,
         )
-        return self._open(new)
+        return self._open(new, claim)
 
     def _find_thread(self, analysis: MailAnalysis) -> Request | None:
         for request_id in analysis.reply_to_requests:
@@ -204,19 +208,31 @@ class IntakeService:
 
     # --- opening a request (mail and form) -----------------------------------------------------
 
-    def _open(self, new: NewRequest) -> InboundOutcome:
-        config, now = self.config, new.received_at
-        c = new.classification
-        category = config.category(c.category)
+    def _reserve(self, new: NewRequest, claim: str) -> dict:
+        """Ticket, assignee and time of a new request, chosen once per claim."""
+        reserved = self.table.reservation(claim)
+        if reserved:
+            return reserved
+        config, now, c = self.config, new.received_at, new.classification
         people = assignment.candidates(config, c.category, new.language)
         if config.assignment.strategy == "least_loaded":
             loads = self.table.counters([f"open#{p.id}" for p in people])
             assignee = assignment.pick_least_loaded(people, {k.split("#", 1)[1]: v for k, v in loads.items()})
         else:
-            assignee = assignment.pick_round_robin(people, self.table.increment(f"turn#{category.department}") - 1)
+            department = config.category(c.category).department
+            assignee = assignment.pick_round_robin(people, self.table.increment(f"turn#{department}") - 1)
         counter = self.table.increment(f"ticket#{ticket_period(now)}")
-        ticket = ticket_number(config.desk.ticket_prefix, now, counter)
-        at = iso(now)
+        return self.table.reserve(claim, {"ticket": ticket_number(config.desk.ticket_prefix, now, counter),
+                                          "assignee": assignee.id, "at": iso(now)})
+
+    def _open(self, new: NewRequest, claim: str) -> InboundOutcome:
+        config = self.config
+        c = new.classification
+        category = config.category(c.category)
+        reserved = self._reserve(new, claim)
+        ticket, at = reserved["ticket"], reserved["at"]
+        assignee = config.staff_member(reserved["assignee"])
+        now = parse_iso(at)
         request = Request(
             request_id=ticket, ticket=ticket, status="new", source=new.source, category=c.category,
             department=category.department, priority=c.priority, language=new.language,
@@ -227,8 +243,8 @@ class IntakeService:
             reply_address=self.reply_addresses.for_request(ticket), missing_facts=list(c.missing_facts),
             facts=dict(new.facts or {}), phone=new.phone, raw_key=new.raw_key,
         )
-        self.table.create_request(request)
-        self.table.increment(f"open#{assignee.id}")
+        if self.table.create_request(request):
+            self.table.increment(f"open#{assignee.id}")
         seq = _seq(new.message_id or ticket)
         refs = self._store_attachments(ticket, seq, new.attachments or [])
         self.table.add_message(Message(ticket, "in", at, new.customer_email or "unknown", new.source, new.subject,
@@ -284,23 +300,18 @@ class IntakeService:
     # --- form -----------------------------------------------------------------------------------
 
     def submit_form(self, form, source_ip: str | None, idempotency_key: str | None) -> FormReceipt:
-        """Open a request from a validated form submission (`core.form.FormSubmission`)."""
+        """Open a request from a validated form submission (`core.form.FormSubmission`).
+
+        Without an Idempotency-Key, the same text from the same address within the hour is one request
+        (a double click, a browser resubmitting).
+        """
         now = self.clock.now()
         hour = now.replace(minute=0, second=0, microsecond=0)
-        window = timedelta(hours=1)
-        if idempotency_key:
-            key = f"form:{idempotency_key}"
-        else:
-            key = "form:" + hashlib.sha256(
-                f"{form.email}|{form.subject}|{form.message}|{hour.isoformat()}".encode()).hexdigest()
-        hashed = hashlib.sha256(key.encode()).hexdigest()
-        state, stored = self.table.claim(hashed, now)
-        if state == "done":
-            return FormReceipt(stored["request_id"], stored["ticket"], self.status_links.url(stored["request_id"]),
-                               stored["language"], duplicate=True)
-        if state == "busy":
-            raise StillInProgress(key)
-        try:
+        key = (f"form:{idempotency_key}" if idempotency_key else
+               f"form:{form.email}|{form.subject}|{form.message}|{hour.isoformat()}")
+
+        def work(claim: str) -> InboundOutcome:
+            window = timedelta(hours=1)
             if source_ip and not self.table.within_rate(f"form-ip#{source_ip}", hour,
                                                         self.config.form.posts_per_hour_per_ip, window):
                 raise RateLimited("address")
@@ -310,22 +321,20 @@ class IntakeService:
             from ..core.language import detect_language
 
             language = form.language or detect_language(form.subject, form.message)
-            text = form.message
             new = NewRequest(
                 source="form", customer_email=valid_address(form.email) or form.email, customer_name=form.name,
-                subject=form.subject, text=text, language=language,
-                classification=classify(self.config, form.subject, text, category_hint=form.category,
+                subject=form.subject, text=form.message, language=language,
+                classification=classify(self.config, form.subject, form.message, category_hint=form.category,
                                         given_facts=set(form.facts)),
                 received_at=now, phone=form.phone, facts=form.facts,
             )
-            outcome = self._open(new)
-        except Exception:
-            self.table.release(hashed)
-            raise
-        self.table.finish(hashed, asdict(outcome), self.clock.now())
-        self.count("created")
+            outcome = self._open(new, claim)
+            self.count("created")
+            return outcome
+
+        outcome = self._once(key, now, work)
         return FormReceipt(outcome.request_id, outcome.ticket, self.status_links.url(outcome.request_id),
-                           language)
+                           outcome.language, duplicate=outcome.duplicate)
 
     # --- status ---------------------------------------------------------------------------------
 

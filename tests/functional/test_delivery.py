@@ -108,3 +108,36 @@ def test_queued_mail_that_failed_to_send_goes_out_on_the_next_schedule_run(desk)
         client.lambda_.invoke("send_outbox", client.events.generate_cw_event(
             source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]))
     assert len(desk.sent_to("p.devries@maasvlakte-logistics.nl")) == 1, "sent mail is never sent twice"
+
+
+def test_a_retry_after_a_failure_midway_writes_the_same_request_not_a_second_one(desk):
+    class BrokenOnce:
+        """The store fails once while saving attachments, after the request was written."""
+        def __init__(self, inner):
+            self.inner, self.failed = inner, False
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+        def put_attachment(self, *args, **kwargs):
+            if not self.failed:
+                self.failed = True
+                raise ConnectionError("S3 timed out")
+            return self.inner.put_attachment(*args, **kwargs)
+
+    desk.service.store = BrokenOnce(desk.service.store)
+    raw = (Path(CORPUS) / "new_17_en_outlook_mixed_pdf_png_docx_order.eml").read_bytes()
+    key = desk.put_raw(raw)
+    try:
+        desk.service.receive_mail(key, ["desk@requestflow.example"])
+    except ConnectionError:
+        pass
+    desk.clock.advance(minutes=1)
+    outcome = desk.service.receive_mail(key, ["desk@requestflow.example"])
+    assert outcome.outcome == "created" and outcome.ticket == "RF-2611-0001"
+    assert len(_requests(desk)) == 1
+    events = desk.service.table.events(outcome.request_id)
+    assert [e["event"] for e in events] == ["received", "classified", "assigned"]
+    assert len(desk.sent_to("j.whitfield@brightwaterfoods.co.uk")) == 1
+    assert len(outcome.attachments) == 3
+    assert desk.service.table.counters(["open#" + outcome.assignee])["open#" + outcome.assignee] == 1

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 from chalice.test import Client
 
@@ -11,7 +12,11 @@ from .test_delivery import ORDER
 
 
 def test_inbound_mail_logs_its_outcome_and_counts_it_as_metrics(desk, monkeypatch, capsys):
+    from chalicelib import observability
+
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    observability.logger().registered_handler.setStream(sys.stdout)  # capsys replaced stdout
+    observability.metrics().clear_metrics()  # earlier tests called the service without a handler
     key = desk.put_raw(ORDER)
     notification = {"notificationType": "Received",
                     "receipt": {"recipients": ["desk@requestflow.example"],
