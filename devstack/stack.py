@@ -53,6 +53,7 @@ class EmbeddedStack:
         self.resources = None
         self._stop = threading.Event()
         self._lock = threading.Lock()
+        self._delivered: set[str] = set()
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -128,8 +129,24 @@ class EmbeddedStack:
         """Store `raw` as SES's S3 action would and deliver SES's SNS notification to the handler."""
         ses_id = secrets.token_hex(20)
         key = f"inbound/{ses_id}"
+        with self._lock:
+            self._delivered.add(key)
         self.s3.put_object(Bucket=self.resources.bucket, Key=key, Body=raw)
         return self.deliver(key, ses_id, recipients or [self.desk.config.desk.address])
+
+    def deliver_stored(self) -> list[dict]:
+        """Deliver mail that reached inbound/ by another way (an S3 put, as SES does) exactly once."""
+        outcomes = []
+        paginator = self.s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.resources.bucket, Prefix="inbound/"):
+            for item in page.get("Contents", []):
+                with self._lock:
+                    if item["Key"] in self._delivered:
+                        continue
+                    self._delivered.add(item["Key"])
+                outcomes.append(self.deliver(item["Key"], item["Key"].rsplit("/", 1)[-1],
+                                             [self.desk.config.desk.address]))
+        return outcomes
 
     def deliver(self, key: str, ses_id: str | None = None, recipients: list[str] | None = None) -> dict:
         notification = {
@@ -154,16 +171,21 @@ class EmbeddedStack:
         self.handlers.send_outbox({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}},
                              LambdaContext())
 
-    def pump(self, every_desk_seconds: float = 300.0) -> threading.Thread:
-        """Fire the schedules on the scaled clock until the stack stops."""
+    def pump(self, every_desk_seconds: float = 300.0, poll_seconds: float = 1.0) -> threading.Thread:
+        """Until the stack stops: deliver mail stored under inbound/ and fire the schedules on the
+        scaled clock (every `every_desk_seconds` of desk time)."""
         def loop() -> None:
-            while not self._stop.wait(max(0.2, every_desk_seconds / self.time_scale)):
+            next_schedule = time.monotonic()
+            while not self._stop.wait(poll_seconds):
                 try:
-                    self.run_schedules_once()
+                    self.deliver_stored()
+                    if time.monotonic() >= next_schedule:
+                        next_schedule = time.monotonic() + every_desk_seconds / self.time_scale
+                        self.run_schedules_once()
                 except Exception as exc:  # noqa: BLE001 - a local pump reports and keeps going
-                    print(f"schedule failed: {exc}")
+                    print(f"pump: {type(exc).__name__}: {exc}", flush=True)
 
-        thread = threading.Thread(target=loop, name="schedule-pump", daemon=True)
+        thread = threading.Thread(target=loop, name="pump", daemon=True)
         thread.start()
         return thread
 
