@@ -9,6 +9,7 @@ from typing import Any
 from chalice import Response
 
 from .composition import desk
+from .core.status import page_text
 
 INBOUND_TOPIC = os.environ.get("RF_INBOUND_TOPIC", "requestflow-inbound-mail")
 
@@ -99,8 +100,8 @@ def _page(name: str, lang: str, code: int = 200, **view) -> Response:
     return _html(service.templates.render(name, **view), code)
 
 
-def _message_page(lang: str, status: int, title: str, text: str) -> Response:
-    return _page("pages/message.html.j2", lang, status, title=title, text=text)
+def _message_page(lang: str, status: int, title: str, text: str, **view) -> Response:
+    return _page("pages/message.html.j2", lang, status, title=title, text=text, **view)
 
 
 def form_page(request) -> Response:
@@ -150,30 +151,38 @@ def _post_request(request) -> Response:
             view = form_view(service.config, lang, exc.values, exc.codes)
             return _page("pages/form.html.j2", view.pop("lang"), 400, **view)
         if wants_html:
-            return _message_page(lang, exc.status, str(exc.status), exc.message)
+            return _message_page(lang, exc.status, str(exc.status), exc.message, lang_switch_base="form",
+                                 link_url=f"form?lang={lang}", link_text="←")
         return _json({"message": exc.message, "errors": exc.errors}, exc.status, cors)
     except RateLimited as exc:
         if wants_html:
-            return _message_page(lang, 429, "429", str(exc))
+            return _message_page(lang, 429, page_text("too_many_title", lang), page_text("too_many", lang),
+                                 lang_switch_base="form")
         return _json({"message": str(exc), "errors": {}}, 429, {**cors, "Retry-After": "3600"})
     except StillInProgress:
+        if wants_html:
+            return _message_page(lang, 409, "409", page_text("busy", lang), lang_switch_base="form")
         return _json({"message": "the same submission is being processed; retry shortly", "errors": {}}, 409, cors)
     answer = {"ticket": receipt.ticket, "request_id": receipt.request_id, "status_url": receipt.status_url,
               "duplicate": receipt.duplicate}
     status = 200 if receipt.duplicate else 201
     if wants_html:
         return _page("pages/submitted.html.j2", lang, status, ticket=receipt.ticket,
-                     status_url=receipt.status_url)
+                     status_url=receipt.status_url, email=form.email, form_url=f"form?lang={lang}")
     return _json(answer, status, {**cors, "Location": receipt.status_url})
 
 
 def status_page(request, token: str) -> Response:
-    lang = _language(request)
+    """In the language asked for (?lang=), else the request's own, else the browser's."""
+    from .core.form import page_language
+
     service = desk()
     request_record = service.status(token)
+    asked = (request.query_params or {}).get("lang")
+    own = request_record.language if request_record else None
+    lang = page_language(asked or own, service.config, (request.headers or {}).get("accept-language"))
     if request_record is None:
-        return _message_page(lang, 404, "404", "This status link is not valid." if lang == "en"
-                             else "Ссылка на статус недействительна.")
+        return _message_page(lang, 404, "404", page_text("bad_link", lang))
     from .core.status import status_view
 
     return _page("pages/status.html.j2", lang, **status_view(service.config, request_record, lang))

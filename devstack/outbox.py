@@ -24,7 +24,8 @@ def describe(sent) -> dict:
     body_html = html_part.get_content() if html_part else None
     links = list(dict.fromkeys(_LINK.findall(text) + _LINK.findall(html.unescape(body_html or ""))))
     return {
-        "to": list(sent.destinations) if not isinstance(sent.destinations, dict) else sent.destinations,
+        "to": list(dict.fromkeys(sent.destinations)) if not isinstance(sent.destinations, dict)
+        else sent.destinations,
         "from": str(message["From"] or sent.source),
         "reply_to": str(message["Reply-To"] or "") or None,
         "subject": str(message["Subject"] or ""),
