@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import sys
 import time
@@ -98,6 +99,11 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            print(f"rf: port {getattr(args, 'port', '?')} is in use; choose another with --port", file=sys.stderr)
+            return 2
+        raise
 
 
 if __name__ == "__main__":

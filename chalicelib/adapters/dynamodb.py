@@ -108,19 +108,20 @@ class DeskTable:
                                 ExpressionAttributeNames={"#s": "state"},
                                 ExpressionAttributeValues={":claimed": "claimed", ":released": "released"})
 
-    def reservation(self, key: str) -> dict | None:
-        return (self._get(f"DEDUP#{key}") or {}).get("reservation")
+    def reservation(self, key: str, name: str) -> dict | None:
+        return (self._get(f"DEDUP#{key}") or {}).get(f"reserved_{name}")
 
-    def reserve(self, key: str, values: dict) -> dict:
+    def reserve(self, key: str, name: str, values: dict) -> dict:
         """Store what this claim chose, unless an earlier attempt already did: the first choice stands."""
         result = self._table.update_item(
             Key={"PK": f"DEDUP#{key}", "SK": "-"},
-            UpdateExpression="SET reservation = if_not_exists(reservation, :r)",
+            UpdateExpression="SET #r = if_not_exists(#r, :r)",
             ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeNames={"#r": f"reserved_{name}"},
             ExpressionAttributeValues={":r": values},
             ReturnValues="ALL_NEW",
         )
-        return _plain(result["Attributes"]["reservation"])
+        return _plain(result["Attributes"][f"reserved_{name}"])
 
     # --- counters -------------------------------------------------------------------------
 

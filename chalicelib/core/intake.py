@@ -44,13 +44,18 @@ class MailAnalysis:
 
 
 def analyze(raw: bytes, config: DeskConfig, reply_addresses: ReplyAddresses,
-            envelope_recipients: list[str] = ()) -> MailAnalysis:
+            envelope_recipients: list[str] = (), verdicts: dict | None = None) -> MailAnalysis:
+    """`verdicts` are SES's from its notification (spam, virus, spf, dkim, dmarc): they win over the
+    X-SES-* headers, since a notification cannot be forged by a sender."""
     from .language import detect_language
     from .mime import parse_mime
     from .quotes import new_text
     from .screening import screen
 
     mail = parse_mime(raw)
+    for name, value in (verdicts or {}).items():
+        if value and hasattr(mail.verdicts, name):
+            setattr(mail.verdicts, name, value)
     text = new_text(mail.text)
     recipients = [*envelope_recipients, *mail.to, *mail.cc, *mail.headers.get("delivered-to", []),
                   *mail.headers.get("x-original-to", [])]

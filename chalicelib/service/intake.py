@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
@@ -59,7 +59,7 @@ class NewRequest:
     raw_key: str | None = None
     phone: str | None = None
     facts: dict | None = None
-    attachments: list = None
+    attachments: list = field(default_factory=list)
 
 
 Telemetry = Callable[[str], None]
@@ -103,15 +103,10 @@ class IntakeService:
             return InboundOutcome("quarantined", "too_large",
                                   defects=[f"{size} bytes, limit {self.config.desk.max_message_bytes}"])
         raw = self.store.read(raw_key)
-        analysis = analyze(raw, self.config, self.reply_addresses, recipients)
-        _apply_notification_verdicts(analysis, verdicts)
+        analysis = analyze(raw, self.config, self.reply_addresses, recipients, verdicts)
         mail = analysis.mail
         base = dict(subject=mail.subject, message_id=mail.message_id, language=analysis.language,
                     defects=list(mail.defects))
-        if analysis.screening is None:
-            from ..core.screening import screen
-
-            analysis.screening = screen(mail, self.config.desk.own_addresses)
         if analysis.screening is not None:
             return InboundOutcome(analysis.screening.outcome, analysis.screening.reason, **base)
         if not analysis.looks_like_mail:
@@ -151,7 +146,8 @@ class IntakeService:
     def _thread_or_create(self, analysis: MailAnalysis, raw_key: str, now: datetime, claim: str) -> InboundOutcome:
         request = self._find_thread(analysis)
         if request is not None:
-            return self._thread(request, analysis, raw_key, now)
+            at = self.table.reserve(claim, "reply", {"at": iso(now)})["at"]
+            return self._thread(request, analysis, raw_key, at)
         mail = analysis.mail
         new = NewRequest(
             source="email", customer_email=analysis.customer, customer_name=mail.from_name,
@@ -179,9 +175,8 @@ class IntakeService:
                 return request
         return None
 
-    def _thread(self, request: Request, analysis: MailAnalysis, raw_key: str, now: datetime) -> InboundOutcome:
+    def _thread(self, request: Request, analysis: MailAnalysis, raw_key: str, at: str) -> InboundOutcome:
         mail = analysis.mail
-        at = iso(now)
         author = self._staff_by_email.get(analysis.customer or "", analysis.customer or "unknown")
         seq = _seq(mail.message_id or raw_key)
         refs = self._store_attachments(request.request_id, seq, mail.attachments)
@@ -210,7 +205,7 @@ class IntakeService:
 
     def _reserve(self, new: NewRequest, claim: str) -> dict:
         """Ticket, assignee and time of a new request, chosen once per claim."""
-        reserved = self.table.reservation(claim)
+        reserved = self.table.reservation(claim, "new_request")
         if reserved:
             return reserved
         config, now, c = self.config, new.received_at, new.classification
@@ -222,8 +217,9 @@ class IntakeService:
             department = config.category(c.category).department
             assignee = assignment.pick_round_robin(people, self.table.increment(f"turn#{department}") - 1)
         counter = self.table.increment(f"ticket#{ticket_period(now)}")
-        return self.table.reserve(claim, {"ticket": ticket_number(config.desk.ticket_prefix, now, counter),
-                                          "assignee": assignee.id, "at": iso(now)})
+        return self.table.reserve(claim, "new_request", {
+            "ticket": ticket_number(config.desk.ticket_prefix, now, counter), "assignee": assignee.id,
+            "at": iso(now)})
 
     def _open(self, new: NewRequest, claim: str) -> InboundOutcome:
         config = self.config
@@ -386,14 +382,3 @@ def _attachment_view(refs: list[AttachmentRef]) -> list[dict]:
 def _outcome_record(outcome: InboundOutcome) -> dict:
     return {k: v for k, v in asdict(outcome).items()
             if k in ("outcome", "reason", "request_id", "ticket", "message_id", "subject", "language", "defects")}
-
-
-def _apply_notification_verdicts(analysis: MailAnalysis, verdicts: dict) -> None:
-    """SES's notification carries the verdicts too; they win over headers (which a sender could forge
-    only below SES's own headers, but the notification cannot be forged at all)."""
-    mail_verdicts = analysis.mail.verdicts
-    for name in ("spam", "virus", "spf", "dkim", "dmarc"):
-        if verdicts.get(name):
-            setattr(mail_verdicts, name, verdicts[name])
-    if verdicts:
-        analysis.screening = None
