@@ -78,7 +78,8 @@ def acknowledgement(config: DeskConfig, templates: Templates, request: Request, 
 
 
 def assignee_notification(config: DeskConfig, templates: Templates, request: Request, text: str,
-                          attachment_names: list[str]) -> Outbound:
+                          attachment_names: list[str], event: str = "assigned", ident: str = "") -> Outbound:
+    """Tell the assignee about their request: `event` is 'assigned' or 'customer_replied'."""
     member = config.staff_member(request.assignee)
     lang = "ru" if member.languages and member.languages[0] == "ru" else "en"
     category = config.category(request.category)
@@ -86,6 +87,7 @@ def assignee_notification(config: DeskConfig, templates: Templates, request: Req
     view = {
         "desk_name": config.desk.name,
         "staff_name": member.name,
+        "event": event,
         "ticket": request.ticket,
         "customer": single_line(f"{request.customer_name} <{request.customer_email or '-'}>", 300),
         "category": category.name.get(lang),
@@ -98,7 +100,7 @@ def assignee_notification(config: DeskConfig, templates: Templates, request: Req
     }
     domain = str(config.desk.address).split("@", 1)[1]
     return Outbound(
-        outbox_id=f"assigned.{request.request_id}.{member.id}",
+        outbox_id=f"{event}.{request.request_id}.{member.id}{ident}",
         kind="notification",
         request_id=request.request_id,
         to=[str(member.email)],
@@ -107,7 +109,7 @@ def assignee_notification(config: DeskConfig, templates: Templates, request: Req
         subject=tagged_subject(request.ticket, single_line(request.subject, 250)),
         text=templates.render(f"email/{lang}/assigned.txt.j2", **view),
         html=None,
-        message_id=message_id_for("assigned", f"{request.request_id}.{member.id}", domain),
+        message_id=message_id_for(event, f"{request.request_id}.{member.id}{ident}", domain),
         reply_to=request.reply_address,
         automatic=True,
         language=lang,

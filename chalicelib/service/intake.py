@@ -190,6 +190,11 @@ class IntakeService:
         self.table.touch_request(request.request_id, at, "last_staff_message_at" if is_staff
                                  else "last_customer_message_at")
         self.count("threaded_" + ("staff" if is_staff else "customer"))
+        if not is_staff:
+            notification = assignee_notification(self.config, self.templates, request, analysis.text,
+                                                 [a.filename for a in refs], "customer_replied", f".{seq}")
+            if self.table.enqueue(notification, at):
+                self.send(notification.outbox_id)
         return InboundOutcome(
             "threaded", None, request_id=request.request_id, ticket=request.ticket, language=analysis.language,
             category=request.category, priority=request.priority, assignee=request.assignee,

@@ -70,7 +70,12 @@ def test_a_reply_is_threaded_into_its_request_with_the_quote_removed(desk, name)
     assert outcome.request_id == original.request_id
     assert _collapse(outcome.text) == _collapse(expect["new_text"])
     _check_content(outcome, expect)
-    assert len(desk.sent()) == sent_before, "a customer's reply gets no second acknowledgement"
+    customer = desk.service.table.get_request(original.request_id).customer_email
+    new_mail = desk.sent()[sent_before:]
+    assert not [m for m in new_mail if customer in m["to"]], "a customer's reply gets no second acknowledgement"
+    assignee = str(desk.service.config.staff_member(outcome.assignee).email)
+    [told] = [m for m in new_mail if assignee in m["to"]]
+    assert "replied" in told["text"] or "ответил" in told["text"]
     messages = desk.service.table.messages(original.request_id)
     assert any(m["direction"] == "in" and m["kind"] == "reply" for m in messages)
 
