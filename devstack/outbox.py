@@ -42,7 +42,10 @@ def describe(sent) -> dict:
 
 def render_page(mail: dict) -> str:
     """The email as its recipient would see it; its HTML is shown in a sandboxed frame."""
-    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(mail.get(k) or ''))}</td></tr>"
+    def shown(value) -> str:
+        return ", ".join(value) if isinstance(value, list) else str(value or "")
+
+    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(shown(mail.get(k)))}</td></tr>"
                    for k in ("from", "to", "reply_to", "subject", "message_id", "in_reply_to"))
     body = (f'<iframe sandbox title="message" style="width:100%;height:70vh;border:1px solid #ccc" '
             f'srcdoc="{html.escape(mail["html"], quote=True)}"></iframe>' if mail.get("html")
