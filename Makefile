@@ -16,7 +16,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(PY) ./rf demo
+	./rf demo
 
 # Everything CI runs: infra lint, then every test tier (the browser tier must not be skipped).
 test: $(STAMP) browser lint-infra

@@ -168,8 +168,11 @@ class EmbeddedStack:
         return outcomes[0]
 
     def run_schedules_once(self) -> None:
-        self.handlers.send_outbox({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}},
-                             LambdaContext())
+        event = {"version": "0", "id": secrets.token_hex(16), "detail-type": "Scheduled Event",
+                 "source": "aws.events", "account": ACCOUNT, "time": self.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                 "region": REGION, "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/send_outbox"],
+                 "detail": {}}
+        self.handlers.send_outbox(event, LambdaContext())
 
     def pump(self, every_desk_seconds: float = 300.0, poll_seconds: float = 1.0) -> threading.Thread:
         """Until the stack stops: deliver mail stored under inbound/ and fire the schedules on the

@@ -169,7 +169,7 @@ class DeskTable:
         item["GSI2SK"] = request.due_first_response
         item["GSI3PK"] = f"STAFF#{request.assignee}"
         item["GSI3SK"] = request.created_at
-        return self._put_new(_drop_none(item))
+        return self._put_new(item)
 
     def get_request(self, request_id: str) -> Request | None:
         item = self._get(f"REQ#{request_id}", "META")
@@ -191,7 +191,7 @@ class DeskTable:
     def add_message(self, message: Message, seq: str) -> bool:
         item = {"PK": f"REQ#{message.request_id}", "SK": f"MSG#{message.at}#{seq}", "type": "message",
                 **asdict(message)}
-        return self._put_new(_drop_none(item))
+        return self._put_new(item)
 
     def messages(self, request_id: str) -> list[dict]:
         return self._query_prefix(f"REQ#{request_id}", "MSG#")
@@ -199,7 +199,7 @@ class DeskTable:
     def add_event(self, request_id: str, at: str, seq: str, event: str, **data: Any) -> bool:
         item = {"PK": f"REQ#{request_id}", "SK": f"EVT#{at}#{seq}", "type": "event", "event": event,
                 "at": at, **data}
-        return self._put_new(_drop_none(item))
+        return self._put_new(item)
 
     def events(self, request_id: str) -> list[dict]:
         return self._query_prefix(f"REQ#{request_id}", "EVT#")
@@ -245,7 +245,7 @@ class DeskTable:
         if outcome.get("outcome") == "quarantined":
             item["GSI2PK"] = QUARANTINE_QUEUE
             item["GSI2SK"] = at
-        self._table.put_item(Item=_drop_none(item))
+        self._table.put_item(Item=item)
 
     def inbound_record(self, raw_key: str) -> dict | None:
         return self._get(f"RAW#{raw_key}")
@@ -267,7 +267,7 @@ class DeskTable:
     def enqueue(self, mail: Outbound, at: str) -> bool:
         item = {"PK": f"OUT#{mail.outbox_id}", "SK": "-", "type": "outbox", **asdict(mail),
                 "status": "queued", "attempts": 0, "queued_at": at, "GSI2PK": OUTBOX_QUEUE, "GSI2SK": at}
-        return self._put_new(_drop_none(item))
+        return self._put_new(item)
 
     def claim_outbound(self, outbox_id: str, now: datetime, lease_seconds: int = 300) -> Outbound | None:
         """Take a queued (or stale 'sending') email for sending; None when another sender has it."""
@@ -315,8 +315,3 @@ class DeskTable:
 
     def pending_outbound(self, limit: int = 100) -> list[str]:
         return [i["outbox_id"] for i in self._queue(OUTBOX_QUEUE, limit) if i.get("status") != "failed"]
-
-
-def _drop_none(item: dict) -> dict:
-    """DynamoDB stores empty strings, but None means "not set": leave it out."""
-    return {k: v for k, v in item.items() if v is not None}
