@@ -1,21 +1,40 @@
-"""Powertools Logger (JSON, with the Lambda request id) and Metrics (EMF), created on first use."""
+"""Powertools Logger (JSON, with the Lambda request id) and Metrics (EMF), created on first use.
+
+Created once per process under a lock: two Powertools Loggers for one service must never be built
+(concurrent first calls in a threaded local server would do it).
+"""
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
+
+_lock = threading.Lock()
+_made: dict[str, object] = {}
 
 
-@lru_cache(maxsize=1)
+def _once(name: str, make):
+    if name not in _made:
+        with _lock:
+            if name not in _made:
+                _made[name] = make()
+    return _made[name]
+
+
 def logger():
-    from aws_lambda_powertools import Logger
+    def make():
+        from aws_lambda_powertools import Logger
 
-    return Logger(service="requestflow")
+        return Logger(service="requestflow")
+
+    return _once("logger", make)
 
 
-@lru_cache(maxsize=1)
 def metrics():
-    from aws_lambda_powertools import Metrics
+    def make():
+        from aws_lambda_powertools import Metrics
 
-    return Metrics(namespace="requestflow", service="requestflow")
+        return Metrics(namespace="requestflow", service="requestflow")
+
+    return _once("metrics", make)
 
 
 def count(name: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
@@ -87,12 +88,16 @@ def make_handler(stack: EmbeddedStack):
 
         def _dispatch(self) -> None:
             parts = urlsplit(self.path)
-            if parts.path == "/":
-                self._send(302, b"", "text/plain", {"Location": "/form"})
-            elif parts.path.startswith("/_local/"):
-                self._local(parts.path)
-            else:
-                self._app(parts.path, parts.query)
+            try:
+                if parts.path == "/":
+                    self._send(302, b"", "text/plain", {"Location": "/form"})
+                elif parts.path.startswith("/_local/"):
+                    self._local(parts.path)
+                else:
+                    self._app(parts.path, parts.query)
+            except Exception as exc:  # noqa: BLE001 - a local server answers every request
+                traceback.print_exc()
+                self._json(500, {"error": f"{type(exc).__name__}: {exc}"})
 
         do_GET = do_POST = do_OPTIONS = do_HEAD = do_PUT = do_DELETE = _dispatch
 

@@ -79,3 +79,26 @@ def test_the_pump_fires_the_schedules_as_eventbridge_would(served):
     assert failed(mail, "2026-11-02T09:00:00.000000Z")
     stack.run_schedules_once()
     assert [m for m in stack.sent_mail() if m["subject"] == "pump test"]
+
+
+def test_the_same_mail_posted_three_times_at_once_to_the_local_server_is_one_request(served):
+    import threading
+
+    stack, url = served
+    raw = (CORPUS / "new_09_zh_big5_base64_outlook_question.eml").read_bytes()
+    outcomes = []
+
+    def post():
+        request = urllib.request.Request(f"{url}/_local/inbound", data=raw, method="POST")
+        with urllib.request.urlopen(request, timeout=60) as response:
+            outcomes.append(json.loads(response.read()))
+
+    threads = [threading.Thread(target=post) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(outcomes) == 3 and len({o["ticket"] for o in outcomes}) == 1
+    assert sorted(o["duplicate"] for o in outcomes) == [False, True, True]
+    acks = [m for m in stack.sent_mail() if m["message_id"] == outcomes[0]["ack_message_id"]]
+    assert len(acks) == 1
