@@ -116,17 +116,21 @@ def assignee_notification(config: DeskConfig, templates: Templates, request: Req
     )
 
 
-def _header_text(text: str):
-    """ASCII stays as it is; anything else becomes an RFC 2047 encoded-word."""
+def _header(name: str, value: str) -> bytes:
+    """One header line; non-ASCII values become RFC 2047 encoded-words, folded."""
     from email.header import Header
 
-    return text if text.isascii() else Header(text, "utf-8")
+    if value.isascii():
+        return f"{name}: {value}".encode()
+    return f"{name}: {Header(value, 'utf-8', header_name=name).encode(linesep=chr(10))}".encode()
 
 
 def compose(mail: Outbound, date: datetime) -> bytes:
     """The raw MIME of an outgoing email. Names are single-lined, so no header can be split.
 
-    Built with the compat32 classes: several times faster than EmailMessage's header re-folding.
+    The address headers are written here and only the body goes through the email package: its
+    generic header folding and per-message boundary regex cost more than the rest of the pipeline.
+    Bodies are base64, so the boundary (with '_' and '=') can never occur inside a part.
     """
     from email.mime.multipart import MIMEMultipart
     from email.mime.text import MIMEText
@@ -134,27 +138,27 @@ def compose(mail: Outbound, date: datetime) -> bytes:
 
     text_part = MIMEText(mail.text, "plain", "utf-8")
     if mail.html:
-        message = MIMEMultipart("alternative")
-        message.attach(text_part)
-        message.attach(MIMEText(mail.html, "html", "utf-8"))
+        boundary = "=_rf_" + hashlib.sha256(mail.message_id.encode()).hexdigest()[:28]
+        body = MIMEMultipart("alternative", boundary=boundary)
+        body.attach(text_part)
+        body.attach(MIMEText(mail.html, "html", "utf-8"))
     else:
-        message = text_part
-    message["From"] = formataddr((single_line(mail.from_name, 80), mail.from_address), charset="utf-8")
-    message["To"] = ", ".join(mail.to)
-    if mail.reply_to:
-        message["Reply-To"] = mail.reply_to
-    message["Subject"] = _header_text(single_line(mail.subject, 400))
-    message["Date"] = format_datetime(date)
-    message["Message-ID"] = mail.message_id
-    if mail.in_reply_to:
-        message["In-Reply-To"] = single_line(mail.in_reply_to, 998)
-    if mail.references:
-        message["References"] = single_line(" ".join(mail.references[-10:]), 998)
-    if mail.automatic:
-        message["Auto-Submitted"] = "auto-replied"
-        message["X-Auto-Response-Suppress"] = "All"
-    message["Content-Language"] = mail.language
-    return message.as_bytes()
+        body = text_part
+    headers = [
+        _header("From", formataddr((single_line(mail.from_name, 80), mail.from_address), charset="utf-8")),
+        _header("To", ", ".join(single_line(to, 320) for to in mail.to)),
+        *([_header("Reply-To", single_line(mail.reply_to, 320))] if mail.reply_to else []),
+        _header("Subject", single_line(mail.subject, 400)),
+        _header("Date", format_datetime(date)),
+        _header("Message-ID", single_line(mail.message_id, 500)),
+        *([_header("In-Reply-To", single_line(mail.in_reply_to, 500))] if mail.in_reply_to else []),
+        *([_header("References", "\n ".join(single_line(r, 500) for r in mail.references[-10:]))]
+          if mail.references else []),
+        *([_header("Auto-Submitted", "auto-replied"), _header("X-Auto-Response-Suppress", "All")]
+          if mail.automatic else []),
+        _header("Content-Language", mail.language),
+    ]
+    return b"\n".join(headers) + b"\n" + body.as_bytes()
 
 
 def due(received: datetime, hours: float) -> datetime:
