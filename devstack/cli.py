@@ -5,7 +5,6 @@ import argparse
 import errno
 import json
 import sys
-import time
 from pathlib import Path
 
 from .stack import ROOT, EmbeddedStack, free_port

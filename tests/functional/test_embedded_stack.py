@@ -70,13 +70,12 @@ def test_local_routes_exist_only_on_the_local_server_never_in_the_app():
 
 def test_the_pump_fires_the_schedules_as_eventbridge_would(served):
     stack, _ = served
-    failed = stack.desk.table.enqueue  # a queued email the schedule must send
     from chalicelib.core.models import Outbound
 
     mail = Outbound(outbox_id="pump-test", kind="notification", request_id=None, to=["ops@example.com"],
                     from_address="desk@requestflow.example", from_name="Desk", subject="pump test",
                     text="hello", message_id="<pump-test@requestflow.example>", automatic=True)
-    assert failed(mail, "2026-11-02T09:00:00.000000Z")
+    assert stack.desk.table.enqueue(mail, "2026-11-02T09:00:00.000000Z")  # queued, not yet sent
     stack.run_schedules_once()
     assert [m for m in stack.sent_mail() if m["subject"] == "pump test"]
 
