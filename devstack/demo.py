@@ -70,11 +70,12 @@ def run_demo(args) -> int:
                                                      "ticket": answer.get("ticket"),
                                                      "reason": answer.get("error")}))
         _print_table(stack, rows)
-        print(f"\n{len(stack.sent_mail())} emails in the outbox.\nOpen:")
-        print(f"  form:    {server.url}/form\n  outbox:  {server.url}/_local/outbox.html"
-              f"  (JSON: {server.url}/_local/outbox)\n  clock:   {server.url}/_local/clock", flush=True)
+        print(f"\n{len(stack.sent_mail())} emails in the outbox.")
         if args.once:
+            print("--once: stopped after the feed; run `make demo` or `./rf demo` to keep the desk serving.")
             return 0
+        print(f"Open:\n  form:    {server.url}/form\n  outbox:  {server.url}/_local/outbox.html"
+              f"  (JSON: {server.url}/_local/outbox)\n  clock:   {server.url}/_local/clock", flush=True)
         stack.pump()
         print("serving until Ctrl-C", flush=True)
         import threading

@@ -18,6 +18,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("RF_SHARED_DIR") or ROOT.parent / "shared")
+"""The read-only design and sample-mail folder beside the repository (RF_SHARED_DIR overrides)."""
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
 
@@ -102,7 +104,8 @@ class EmbeddedStack:
                            "RF_CONFIG": str(settings.config_path), "RF_AWS_ENDPOINT": self.endpoint,
                            "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"})
         self.clock = ScaledClock(scale=self.time_scale)
-        self.desk = build_desk(settings, clock=self.clock, session=self.session)
+        # Locally nobody reads EMF: counting would only print metric blobs into the terminal.
+        self.desk = build_desk(settings, clock=self.clock, session=self.session, count=lambda _: None)
         composition.install(self.desk)
         self.s3 = self.session.client("s3", endpoint_url=self.endpoint)
 

@@ -188,6 +188,21 @@ class DeskTable:
             ExpressionAttributeValues={":at": at, ":one": 1},
         )
 
+    def set_missing_facts(self, request_id: str, expected: list[str], missing: list[str]) -> bool:
+        """Replace the list of missing facts if it still is `expected`; False when it changed meanwhile."""
+        try:
+            self._table.update_item(
+                Key={"PK": f"REQ#{request_id}", "SK": "META"},
+                UpdateExpression="SET missing_facts = :new, version = version + :one",
+                ConditionExpression="missing_facts = :old",
+                ExpressionAttributeValues={":new": missing, ":old": expected, ":one": 1},
+            )
+            return True
+        except Exception as exc:
+            if self._is_conflict(exc):
+                return False
+            raise
+
     def add_message(self, message: Message, seq: str) -> bool:
         item = {"PK": f"REQ#{message.request_id}", "SK": f"MSG#{message.at}#{seq}", "type": "message",
                 **asdict(message)}

@@ -51,22 +51,50 @@ def _count(words: list[str], text: str) -> int:
 _SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:re|fwd?|aw|sv|ответ|回复|答复)\s*[:：]|\s*\[#[^\]]*\])*\s*", re.IGNORECASE)
 
 
-def _score(category: Category, subject: str, body: str) -> int:
-    """Subject hits count double; a keyword opening the subject ("Жалоба: …", "投诉：…") counts double again."""
+def _score(category: Category, subject: str, body: str) -> float:
+    """Subject hits count double; a keyword opening the subject ("Жалоба: …", "投诉：…") counts double again.
+    The sum is scaled by the category's weight (a complaint about an order is a complaint)."""
     words = category.keywords.all()
     opening = _SUBJECT_PREFIX.sub("", subject)[:40]
     leads = sum(1 for word in words if _starts_with(word, opening))
-    return 2 * _count(words, subject) + _count(words, body) + 2 * leads
+    return category.weight * (2 * _count(words, subject) + _count(words, body) + 2 * leads)
+
+
+def _positions(stem: str, text: str):
+    stem = stem.lower()
+    start = text.find(stem)
+    while start >= 0:
+        if _anywhere(stem) or start == 0 or not (text[start - 1].isalnum() or text[start - 1] == "_"):
+            yield start
+        start = text.find(stem, start + 1)
+
+
+def _negated(text: str, at: int, negations: list[str]) -> bool:
+    """A negation word right before the match: "not urgent", "non-urgent", "не срочно", "不急"."""
+    before = text[max(0, at - 12):at].rstrip(" -\t").lower()
+    for word in negations:
+        if before.endswith(word.lower()):
+            head = before[: len(before) - len(word)]
+            if _anywhere(word) or not head or not head[-1].isalnum():
+                return True
+    return False
 
 
 def is_urgent(words: Words, subject: str, body: str, headers: dict[str, list[str]] | None = None,
-              use_headers: bool = True) -> bool:
-    if _count(words.all(), f"{subject}\n{body}".lower()):
-        return True
+              use_headers: bool = True, negations: Words | None = None) -> bool:
+    """An urgent word not negated, or (with `use_headers`) Importance: high, Priority: urgent, X-Priority 1-2."""
+    text = f"{subject}\n{body}".lower()
+    negating = negations.all() if negations else []
+    for word in words.all():
+        if any(not _negated(text, at, negating) for at in _positions(word, text)):
+            return True
     if use_headers and headers:
-        importance = " ".join(headers.get("importance", []) + headers.get("priority", [])).lower()
-        x_priority = " ".join(headers.get("x-priority", [])).strip()
-        if "high" in importance or "urgent" in importance or x_priority[:1] in {"1", "2"}:
+        def values(name: str) -> list[str]:
+            return [v.strip().lower() for v in headers.get(name, [])]
+
+        if "high" in values("importance") or "urgent" in values("priority"):
+            return True
+        if any(v[:1] in {"1", "2"} for v in values("x-priority")):
             return True
     return False
 
@@ -99,7 +127,8 @@ def classify(config: DeskConfig, subject: str, body: str, *, headers: dict[str, 
             if score > best_score:
                 best, best_score = category, score
         chosen = best
-    urgent = is_urgent(config.priority.urgent_words, subject_l, body_l, headers, config.priority.urgent_headers)
+    urgent = is_urgent(config.priority.urgent_words, subject_l, body_l, headers, config.priority.urgent_headers,
+                       config.priority.negations)
     return Classification(
         category=chosen.id,
         priority="urgent" if urgent else "normal",

@@ -107,11 +107,15 @@ class Category(_Strict):
     name: Localized
     department: str
     keywords: Words = Words()
+    weight: float = Field(1.0, gt=0)
+    """Keyword hits are multiplied by this: >1 lets a category win when others match too."""
     required_facts: list[RequiredFact] = []
 
 
 class PrioritySection(_Strict):
     urgent_words: Words = Words(en=["urgent", "asap"], ru=["срочн"], zh=["紧急", "加急"])
+    negations: Words = Words(en=["not", "non", "no"], ru=["не", "нет"], zh=["不", "非"])
+    """A negation right before an urgent word cancels it ("not urgent", "не срочно")."""
     urgent_headers: bool = True
     """Treat Importance: high / X-Priority 1-2 as urgent."""
 

@@ -12,7 +12,7 @@ from .render import Templates
 from .tickets import tagged_subject
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
-CUSTOMER_LANGUAGES = ("en", "ru")
+CUSTOMER_LANGUAGES = ("en", "ru", "zh")
 
 
 def single_line(text: str, limit: int = 200) -> str:
@@ -22,7 +22,7 @@ def single_line(text: str, limit: int = 200) -> str:
 
 
 def customer_language(language: str) -> str:
-    """Customer-facing text exists in Russian and English; other languages get English."""
+    """Customer-facing text exists in English, Russian and Chinese; other languages get English."""
     return language if language in CUSTOMER_LANGUAGES else "en"
 
 
@@ -78,8 +78,9 @@ def acknowledgement(config: DeskConfig, templates: Templates, request: Request, 
 
 
 def assignee_notification(config: DeskConfig, templates: Templates, request: Request, text: str,
-                          attachment_names: list[str], event: str = "assigned", ident: str = "") -> Outbound:
-    """Tell the assignee about their request: `event` is 'assigned' or 'customer_replied'."""
+                          attachment_names: list[str], event: str = "assigned", ident: str = "",
+                          sender: str | None = None) -> Outbound:
+    """Tell the assignee about their request: `event` is 'assigned' or 'customer_replied' (from `sender`)."""
     member = config.staff_member(request.assignee)
     lang = "ru" if member.languages and member.languages[0] == "ru" else "en"
     category = config.category(request.category)
@@ -89,7 +90,7 @@ def assignee_notification(config: DeskConfig, templates: Templates, request: Req
         "staff_name": member.name,
         "event": event,
         "ticket": request.ticket,
-        "customer": single_line(f"{request.customer_name} <{request.customer_email or '-'}>", 300),
+        "customer": single_line(sender or f"{request.customer_name} <{request.customer_email or '-'}>", 300),
         "category": category.name.get(lang),
         "priority": request.priority,
         "due_first_response": f"{due:%Y-%m-%d %H:%M} UTC",

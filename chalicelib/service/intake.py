@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from ..core import assignment
-from ..core.classify import Classification, classify
+from ..core.classify import Classification, classify, missing_facts
 from ..core.clock import Clock, iso, parse_iso
 from ..core.config import DeskConfig
 from ..core.intake import MailAnalysis, analyze, classify_mail, valid_address
@@ -191,8 +191,10 @@ class IntakeService:
                                  else "last_customer_message_at")
         self.count("threaded_" + ("staff" if is_staff else "customer"))
         if not is_staff:
+            self._facts_given(request, analysis.text or mail.text, at, seq)
             notification = assignee_notification(self.config, self.templates, request, analysis.text,
-                                                 [a.filename for a in refs], "customer_replied", f".{seq}")
+                                                 [a.filename for a in refs], "customer_replied", f".{seq}",
+                                                 sender=f"{mail.from_name} <{analysis.customer or '-'}>")
             if self.table.enqueue(notification, at):
                 self.send(notification.outbox_id)
         return InboundOutcome(
@@ -201,6 +203,18 @@ class IntakeService:
             subject=mail.subject, text=analysis.text, attachments=_attachment_view(refs),
             message_id=mail.message_id, reply_to=request.reply_address, defects=list(mail.defects),
         )
+
+    def _facts_given(self, request: Request, text: str, at: str, seq: str) -> None:
+        """A reply that gives a missing fact (the monthly need) takes it off the request's list."""
+        if not request.missing_facts:
+            return
+        still = [f for f in missing_facts(self.config.category(request.category), text)
+                 if f in request.missing_facts]
+        if still != request.missing_facts and self.table.set_missing_facts(request.request_id,
+                                                                            request.missing_facts, still):
+            self.table.add_event(request.request_id, at, seq + ".facts", "facts_provided",
+                                 facts=[f for f in request.missing_facts if f not in still])
+            request.missing_facts = still
 
     @property
     def config_staff_ids(self) -> set[str]:

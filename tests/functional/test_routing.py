@@ -84,3 +84,25 @@ def test_rf_ingest_prints_one_outcome_json_line_per_file():
         (files[0].name, "created"), (files[1].name, "ignored"), (files[2].name, "quarantined")]
     assert lines[0]["language"] == "zh" and lines[0]["ticket"] and lines[0]["ack_message_id"]
     assert lines[1]["reason"] == "bulk" and lines[2]["reason"] == "malformed"
+
+
+def test_a_reply_that_gives_the_missing_monthly_need_takes_it_off_the_request(desk):
+    lacking = desk.receive((CORPUS / "new_22_ru_urgent_folded_long_subject.eml").read_bytes())
+    assert lacking.missing_facts == ["monthly_need"]
+    request = desk.service.table.get_request(lacking.request_id)
+    reply = _mail(request.customer_email, f"Re: [#{lacking.ticket}] плёнка",
+                  "Ежемесячная потребность — около 3 тонн в месяц.", "facts1@example.ru",
+                  f"In-Reply-To: {lacking.ack_message_id}\r\n")
+    assert desk.receive(reply).outcome == "threaded"
+    assert desk.service.table.get_request(lacking.request_id).missing_facts == []
+    assert "facts_provided" in [e["event"] for e in desk.service.table.events(lacking.request_id)]
+
+
+def test_the_assignee_is_told_who_actually_wrote_the_reply(desk):
+    first = desk.receive(ORDER)
+    colleague = _mail("Anna Colleague <anna@maasvlakte-logistics.nl>", "Re: quote", "Adding myself in copy.",
+                      "col1@maasvlakte-logistics.nl", f"In-Reply-To: {first.ack_message_id}\r\n")
+    assert desk.receive(colleague).outcome == "threaded"
+    assignee = str(desk.service.config.staff_member(first.assignee).email)
+    told = [m for m in desk.sent_to(assignee) if "replied" in m["text"] or "ответил" in m["text"]]
+    assert len(told) == 1 and "anna@maasvlakte-logistics.nl" in told[0]["text"]

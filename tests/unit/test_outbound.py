@@ -47,9 +47,11 @@ def test_acknowledgement_follows_the_request_language_and_asks_for_missing_facts
     assert "ежемесячная потребность" in ack.text and "ежемесячная потребность" in ack.html
 
 
-def test_chinese_requests_get_the_english_acknowledgement(config):
+def test_chinese_requests_get_a_chinese_acknowledgement_and_others_english(config):
     ack = acknowledgement(config, Templates(), _request(language="zh"), "需要500卷", None, None, [])
-    assert "registered under number RF-2611-0042" in ack.text
+    assert "编号为 RF-2611-0042" in ack.text and "编号为" in ack.html
+    other = acknowledgement(config, Templates(), _request(language="de"), "Hallo", None, None, [])
+    assert "registered under number RF-2611-0042" in other.text
 
 
 def test_hostile_text_is_escaped_in_html_and_never_evaluated(config):

@@ -1,0 +1,56 @@
+"""Classification by the shipped config: category, urgency and missing facts as a desk worker would judge."""
+import pytest
+
+from chalicelib.core.classify import classify
+from chalicelib.core.config import load_config
+from chalicelib.settings import DEFAULT_CONFIG
+
+
+@pytest.fixture(scope="module")
+def config():
+    return load_config(DEFAULT_CONFIG)
+
+
+@pytest.mark.parametrize("subject, body, category", [
+    ("Заказ 5512 — брак", "Половина рулонов бракованные, просим замену или возврат денег.", "complaint"),
+    ("Re: order 5512", "The goods arrived damaged. We want a refund.", "complaint"),
+    ("緊急：收到的熱收縮膜破損", "收到的貨有破損，請盡快處理。", "complaint"),
+    ("Счёт на 10 рулонов", "Просим счёт на 10 рулонов стрейч-плёнки.", "documents"),
+    ("Quote request", "Please quote 40 rolls of stretch film per month.", "order"),
+    ("Hello", "Do you deliver to Dublin?", "question"),
+])
+def test_the_category_is_what_a_desk_worker_would_pick(config, subject, body, category):
+    assert classify(config, subject, body).category == category
+
+
+@pytest.mark.parametrize("subject, body, headers, urgent", [
+    ("СРОЧНО нужна плёнка", "", {}, True),
+    ("Question", "Not urgent at all, whenever you have a moment.", {}, False),
+    ("Вопрос", "Вопрос не срочный, ответьте, когда будет время.", {}, False),
+    ("Question", "This is non-urgent.", {}, False),
+    ("紧急订单", "", {}, True),
+    ("Certificate", "", {"priority": ["non-urgent"], "x-priority": ["5"], "importance": ["low"]}, False),
+    ("Certificate", "", {"importance": ["High"]}, True),
+    ("Certificate", "", {"x-priority": ["1 (Highest)"]}, True),
+])
+def test_urgency_reads_words_and_headers_but_not_negations(config, subject, body, headers, urgent):
+    assert (classify(config, subject, body, headers=headers).priority == "urgent") is urgent
+
+
+@pytest.mark.parametrize("body", [
+    "Каждый месяц берём около 150 рулонов.",
+    "We use about 1,200 rolls each month.",
+    "一个月大概用800卷。",
+    "Потребность 2 тонны в мес.",
+    "Monthly volume: 40 rolls.",
+])
+def test_an_order_that_states_its_monthly_need_is_not_asked_for_it(config, body):
+    assert classify(config, "Заказ плёнки", body, category_hint="order").missing_facts == ()
+
+
+def test_an_order_without_a_monthly_need_is_asked_for_it(config):
+    assert classify(config, "Order", "Please send 5 rolls.", category_hint="order").missing_facts == ("monthly_need",)
+
+
+def test_the_form_category_wins_over_keywords(config):
+    assert classify(config, "Complaint", "damaged", category_hint="documents").category == "documents"
