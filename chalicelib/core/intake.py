@@ -56,7 +56,7 @@ def analyze(raw: bytes, config: DeskConfig, reply_addresses: ReplyAddresses,
     for name, value in (verdicts or {}).items():
         if value and hasattr(mail.verdicts, name):
             setattr(mail.verdicts, name, value)
-    text = new_text(mail.text)
+    text = new_text(mail.text) or _attached_text(mail)
     recipients = [*envelope_recipients, *mail.to, *mail.cc, *mail.headers.get("delivered-to", []),
                   *mail.headers.get("x-original-to", [])]
     named = []
@@ -74,6 +74,18 @@ def analyze(raw: bytes, config: DeskConfig, reply_addresses: ReplyAddresses,
         referenced_ids=[*mail.references, *(i for i in mail.in_reply_to if i not in mail.references)],
         tagged_tickets=tags_in(mail.subject),
     )
+
+
+def _attached_text(mail: ParsedMail, limit: int = 200_000) -> str:
+    """When the body is empty and the request came as a small .txt attachment, read it from there."""
+    if mail.text.strip():
+        return ""
+    from .mime import decode_bytes
+
+    for part in mail.attachments:
+        if part.content_type == "text/plain" and 0 < part.size <= limit:
+            return decode_bytes(part.data)[0].strip()
+    return ""
 
 
 def classify_mail(config: DeskConfig, analysis: MailAnalysis) -> Classification:

@@ -106,3 +106,16 @@ def test_the_assignee_is_told_who_actually_wrote_the_reply(desk):
     assignee = str(desk.service.config.staff_member(first.assignee).email)
     told = [m for m in desk.sent_to(assignee) if "replied" in m["text"] or "ответил" in m["text"]]
     assert len(told) == 1 and "anna@maasvlakte-logistics.nl" in told[0]["text"]
+
+
+def test_a_request_sent_only_as_a_text_attachment_is_read_from_it(desk):
+    raw = ("From: buyer@example.ru\r\nTo: desk@requestflow.example\r\nSubject: Заявка\r\n"
+           "Message-ID: <att1@example.ru>\r\nMIME-Version: 1.0\r\n"
+           "Content-Type: multipart/mixed; boundary=b1\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+           "\r\n--b1\r\nContent-Type: text/plain; charset=utf-8; name=zayavka.txt\r\n"
+           "Content-Disposition: attachment; filename=zayavka.txt\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+           "Просим выставить счёт на 20 рулонов стрейч-плёнки.\r\n--b1--\r\n").encode()
+    outcome = desk.receive(raw)
+    assert outcome.outcome == "created" and "счёт на 20 рулонов" in outcome.text
+    assert outcome.category == "documents"
+    assert [a["filename"] for a in outcome.attachments] == ["zayavka.txt"]
