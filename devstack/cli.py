@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from chalicelib.core.config import ConfigError
+
 from .stack import SHARED, EmbeddedStack, free_port
 
 
@@ -71,20 +73,23 @@ def cmd_package(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="rf", description="requestflow on an embedded, offline AWS")
-    parser.add_argument("--config", help="desk config file (default config/desk.toml)")
-    parser.add_argument("--time-scale", type=float, default=1.0,
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", help="desk config file (default config/desk.toml)")
+    common.add_argument("--time-scale", type=float, default=1.0,
                         help="desk seconds per wall second (3600: an hour passes in a second)")
+    parser = argparse.ArgumentParser(prog="rf", description="requestflow on an embedded, offline AWS")
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the desk locally: app routes, /_local/ control API, schedules")
+    serve = sub.add_parser("serve", parents=[common],
+                           help="run the desk locally: app routes, /_local/ control API, schedules")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--verbose", action="store_true", help="log every HTTP request")
     serve.set_defaults(func=cmd_serve)
-    ingest = sub.add_parser("ingest", help="run raw .eml files through the inbound path")
+    ingest = sub.add_parser("ingest", parents=[common], help="run raw .eml files through the inbound path")
     ingest.add_argument("files", nargs="+")
     ingest.add_argument("--json", action="store_true", help="one outcome JSON line per file")
     ingest.set_defaults(func=cmd_ingest)
-    demo = sub.add_parser("demo", help="feed sample mail and form posts, print the result, keep serving")
+    demo = sub.add_parser("demo", parents=[common],
+                          help="feed sample mail and form posts, print the result, keep serving")
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--once", action="store_true", help="exit after the feed")
     demo.add_argument("--corpus", type=Path, default=SHARED / "corpus",
@@ -99,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except KeyboardInterrupt:
         return 130
+    except ConfigError as exc:
+        print(f"rf: the desk configuration is invalid:\n{exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             print(f"rf: port {getattr(args, 'port', '?')} is in use; choose another with --port", file=sys.stderr)

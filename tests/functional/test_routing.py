@@ -119,3 +119,14 @@ def test_a_request_sent_only_as_a_text_attachment_is_read_from_it(desk):
     assert outcome.outcome == "created" and "счёт на 20 рулонов" in outcome.text
     assert outcome.category == "documents"
     assert [a["filename"] for a in outcome.attachments] == ["zayavka.txt"]
+
+
+def test_a_bad_config_stops_the_start_naming_the_field(tmp_path):
+    bad = tmp_path / "desk.toml"
+    text = (ROOT / "config" / "desk.toml").read_text(encoding="utf-8")
+    bad.write_text(text.replace('department = "quality"', 'department = "qualty"', 1), encoding="utf-8")
+    result = subprocess.run([str(ROOT / "rf"), "ingest", "--config", str(bad), str(CORPUS / "bad_08_zero_bytes.eml")],
+                            capture_output=True, text=True, timeout=180)
+    assert result.returncode == 2
+    assert "desk.toml: staff[3].department: unknown department 'qualty'" in result.stderr
+    assert "Traceback" not in result.stderr
