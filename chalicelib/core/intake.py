@@ -49,14 +49,13 @@ def analyze(raw: bytes, config: DeskConfig, reply_addresses: ReplyAddresses,
     X-SES-* headers, since a notification cannot be forged by a sender."""
     from .language import detect_language
     from .mime import parse_mime
-    from .quotes import new_text
+    from .quotes import is_forward_subject, new_text
     from .screening import screen
 
     mail = parse_mime(raw)
     for name, value in (verdicts or {}).items():
         if value and hasattr(mail.verdicts, name):
             setattr(mail.verdicts, name, value)
-    text = new_text(mail.text) or _attached_text(mail)
     recipients = [*envelope_recipients, *mail.to, *mail.cc, *mail.headers.get("delivered-to", []),
                   *mail.headers.get("x-original-to", [])]
     named = []
@@ -64,6 +63,10 @@ def analyze(raw: bytes, config: DeskConfig, reply_addresses: ReplyAddresses,
         request_id = reply_addresses.request_of(address)
         if request_id and request_id not in named:
             named.append(request_id)
+    tagged = tags_in(mail.subject)
+    # A forward (not into one of our threads) brings its forwarded text as part of the request.
+    forwarded = is_forward_subject(mail.subject) and not named and not tagged
+    text = new_text(mail.text, forwarded=forwarded) or _attached_text(mail)
     return MailAnalysis(
         mail=mail,
         screening=screen(mail, config.desk.own_addresses),
@@ -72,7 +75,7 @@ def analyze(raw: bytes, config: DeskConfig, reply_addresses: ReplyAddresses,
         customer=valid_address(mail.customer_address),
         reply_to_requests=named,
         referenced_ids=[*mail.references, *(i for i in mail.in_reply_to if i not in mail.references)],
-        tagged_tickets=tags_in(mail.subject),
+        tagged_tickets=tagged,
     )
 
 

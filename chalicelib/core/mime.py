@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import binascii
 import codecs
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ _MAX_DEPTH = 200
 _DETECT_SAMPLE = 64 * 1024
 _UTF8_TRUST_SINGLE = 8
 _UTF8_TRUST_MULTIBYTE = 24
+_UTF8_STRAY = 3  # invalid bytes in declared UTF-8 that are dropped without looking for another charset
 
 # ---------------------------------------------------------------------------
 # charsets
@@ -66,51 +68,217 @@ def _codec(declared: str | None) -> str | None:
 
 
 _HIGH = bytes(range(0x80, 0x100))
-_ASCII_LETTERS = bytes(range(0x41, 0x5B)) + bytes(range(0x61, 0x7B))
-_CYR_LOWER = re.compile("[\u0430-\u044f\u0451]")
-_CYR_UPPER = re.compile("[\u0410-\u042f\u0401]")
 _LATIN_ACCENTED = re.compile("[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff]")
 _LATIN_PLAIN = re.compile("[A-Za-z]")
 _NON_ASCII = re.compile("[^\x00-\x7f]")
 
+# --- plausibility: does a decoding read like Russian or Chinese? -----------------------------------
+# Wrong single-byte Cyrillic decodings (windows-1251 read as KOI8-R and back) permute the alphabet
+# and swap the case, so letter case says nothing (a subject may be all capitals); what survives is
+# how often each letter and each pair of letters occurs in Russian, compared case-insensitively.
+_SCORE_SAMPLE = 8 * 1024
+_RU_LETTER_PERCENT = {
+    "о": 10.97, "е": 8.45, "а": 8.01, "и": 7.35, "н": 6.70, "т": 6.26, "с": 5.47, "р": 4.73, "в": 4.54,
+    "л": 4.40, "к": 3.49, "м": 3.21, "д": 2.98, "п": 2.81, "у": 2.62, "я": 2.01, "ы": 1.90, "ь": 1.74,
+    "г": 1.70, "з": 1.65, "б": 1.59, "ч": 1.44, "й": 1.21, "х": 0.97, "ж": 0.94, "ш": 0.73, "ю": 0.64,
+    "ц": 0.48, "щ": 0.36, "э": 0.32, "ф": 0.26, "ъ": 0.04,
+    "ё": 0.3,  # often written as е, but mail about "счёт" and "плёнка" is full of it
+    # other Cyrillic languages' letters: possible in real text, never frequent
+    "і": 0.05, "ї": 0.05, "є": 0.05, "ґ": 0.05, "ў": 0.05,
+}
+_RU_LOG = {ch: math.log(p / 100) for ch, p in _RU_LETTER_PERCENT.items()}
+_RU_TYPOGRAPHY = frozenset("«»№—–…“”„‘’•·°\u00a0")  # high bytes of real text that are not letters
+_RU_TYPOGRAPHY_LOG = -3.5
+_RU_UNLIKELY_LOG = -10.0  # box drawing, Latin-1 symbols, letters of other scripts
+_RU_PAIRS = frozenset((  # the 200 most frequent letter pairs inside Russian words
+    "аб ав аг ад ае аж аз ай ак ал ам ан ап ар ас ат ац ач ая ба бк бл бо бр бу "
+    "бы ва ве ви вк вл вн во ву вы го гр да де ди дл дн до ду ев ег ед еж ей ек "
+    "ел ем ен ер ес ет же жи жн за зд зм зн зо иб ив ид ие из ии ий ик ил им ин "
+    "ир ис ит иц ич ия йл ка ке ки кл ко кр кс кт ку кц ла ле ли ло ль лю ля ма "
+    "ме ми мо мы мя на нд не ни нн но нс нт ну ны об ов ог од ое ож оз ой ок ол "
+    "ом он оп ор ос от оч ош па пе пи по пр пу ра ре рж ри рн ро рт ру ры са се "
+    "си ск сл со сп сс ст су сь ся та тв те ти тк тн то тр тс ту ть уд уе ук ум "
+    "уп ус ут ую фа фи фо хо це ци ча че чи чн ши ще ыв ые ый ыт ых ьз ьн юч ющ"
+).split())
+_RU_PAIR_WEIGHT = 2.0
+_RU_ODD_WEIGHT = 1.0
+_RU_PLAUSIBLE = -2.2  # a declared charset reading worse than this may be overruled
+_RU_DETECTABLE = -3.0  # an undeclared guess must read at least this well
+_RU_READABLE = -5.0  # Cyrillic words, no stray symbols: enough for the body's charset on a short header
+_RU_SWITCH_MARGIN = 0.6
+_RU_MIN_LETTERS = 4
+_RU_MIN_SWITCH_LETTERS = 8  # a declared charset is never overruled on fewer letters than this
+_RU_WORD = re.compile("[а-яё]+")
+_WORD = re.compile(r"[^\W\d_]+")
+# a small letter followed by a capital, or Latin and Cyrillic in one word: what mis-decoding produces
+_ODD_WORD = re.compile("[a-zа-яё][A-ZА-ЯЁ]|[A-Za-z][А-яЁё]|[А-яЁё][A-Za-z]")
+_CYRILLIC_CANDIDATES = ("cp1251", "koi8-r", "iso8859-5", "cp866")
 
-def _cyrillic_scores(data: bytes) -> dict[str, tuple[int, int]]:
-    """(lowercase, uppercase) Cyrillic letter counts per single-byte Cyrillic codec."""
-    scores = {}
-    for codec in _CYRILLIC_8BIT:
-        text = data.decode(codec, "replace")
-        scores[codec] = (len(_CYR_LOWER.findall(text)), len(_CYR_UPPER.findall(text)))
-    return scores
+# Chinese: the share of characters that are common Hanzi (simplified or traditional) or CJK punctuation.
+_ZH_COMMON = frozenset(
+    "一七万三上下不与专且业东两严並个中串临为主丽举久么义之乎乐九也习书买乱了争事二于云互五亚些亞交亦产京亮亲人什仅今介仍从仓他付代令以们件价任份企伊休众优会传伤伯伸伺似但位低住体何余佛作你併使來例供依便係"
+    "保信修倉個們倒候值假偏做停側偿備傳僅像價儘償儲儿允元充先光克免入內全兩八公六兰共关兴兵其具养内再写农冲决况冷准减几出击函分切划列刘则刚创初删判別利刪别到制刻則前剑剧副力办功加务动助劳势動務包化北匯匹区"
+    "医區十千升半华协協单南占卡卫印危即却卷厂历压厚原去县参參又及友双反发取受变口古句另只叫可台史右号司吃各合吉同名后向吗否吧吨含听启告员呢周味呼命和品哈响員哥哪商啊問啟善喜單嘗器噸四回因团园困围固国图國圍"
+    "圖土在地场址均坏坐块坚垂型城域執基報塊塔境增壓壞士声处备复外多夜够大天太夫央失头奇套女她好如妈始姐委威娘子字存学孩它守安完宗官定宝实审客宣室害家容宽密富察實寫寬对导封射将將專尋對小少尔尚就尼尽尾局层居"
+    "屋展属屬山岁岛島州工左巨差己已巴市布师希带席帮帳常干平年并幸广序库应底府度座庫康廠廢建开异式引弟张強弹强归当录形影往征径待很律後徑得從微德心必志忙快念忽怀态怎怕思急性怪总恐恩息恶您情惊想意感愿態慢憑憶"
+    "應成我或戶户房所手才打托执批找承技把投抗护报抬担拉括拿持指按挥损换据捲捷掉掌排掛探接控推描提換援損搜擇操支收改攻放故效救敗教敢散数整數文斗料断斯新斷方於施族无既日旧早时明易星映是显時晚普景智暗暫更曾替"
+    "最會月有朋服望朝期木未本术机杀杂权李材村束条来松极构析林果枪架某查标树校样核根格案档條梦检棄楚業楼概樓標模樣樹機檔檢欄權次欢欧款止正此步武死段母每比毛毫民气水永求汉江決沉沒沙没河治法波注洋洲活派流测济"
+    "海消深清渐温測游湖湾源準满演激火灵炮点為烈烦热無焦然照熱爱父爾片版牙物特犯状狀独率王环现班現球理環瓦甚生產用田由电男画界留略異當疑病痛登發白百的皮益监盘盤目直相省看真眼着知短石码研破确確碼示社票福离种"
+    "科秘积称移稅程税稱究空穿突窗立站竟章端笑符第等答策签简算管箱範簽籤米类精系納級素索紧細終組結絕絡給統經維網綴緊線編縣縮繪繫續红约级纪纳线组细织终经结绕给绝统继续维编缠缩缺网罗罪置羅美群義翻老考者而耳职"
+    "联聯股肯育背胜胡胶能脑脚脸膜自至致與舊航般舰船良色艺节花苏若苦英范草药获营落著蓋薄薩藏蘭虑處號虽血行街衝衣表被装補裝製複西要覆見規視见观规视觉角解觸言訂計訊記設許註詢試話該語誤說調請謝證識警譯議讀變讓"
+    "计订认讨让议记讲许论设证评识诉试诗话询该语误说请读谁调谈谢象貨資賠質購负财责败账货质购贵费资赔走赶起超越足跑跟路跳蹤身軟較載輯輸轉车转软轻载较输辦边达过运近还这进远连述追退送适选透這通速造連週進遇運過"
+    "道達遗遞遠選還邊那邮部郵都配酒采释里重野量金鈕銀錄錯鍵鎖鑰钟钥钱铁银链销错键長长閉開間關门问间闻防阳阵阶阿附际陆陈降限院除险随隔際难集離雷電需露青静非靠面音響頁項須預頭題顏類顯页项须顾顿预领题风飞食首"
+    "香馬驗马验體高鱼鲁麻麼黄黑默點齊龙"
+    "，。：；！？（）、“”‘’《》【】…—·～\u3000"
+)
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_NON_ASCII_RUN = re.compile("[^\x00-\x7f]+")
+_CJK_CHAR = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff5e]")
+_ZH_PLAUSIBLE = 0.6
+_CJK_CANDIDATES = ("gb18030", "cp950")
 
 
-def _cyrillic_guess(data: bytes, declared: str | None = None) -> str | None:
-    """The single-byte Cyrillic codec that turns the 8-bit bytes into mostly lowercase letters.
+def _high_count(data: bytes) -> int:
+    return len(data) - len(data.translate(None, _HIGH))
 
-    With `declared` (itself a Cyrillic codec) the declaration wins unless it looks clearly wrong.
+
+def _russian(text: str) -> tuple[float, int]:
+    """(how much `text` reads like Russian, Cyrillic letters inside words); about -1 for real Russian.
+
+    Mean log-frequency of the non-ASCII characters (letters case-insensitively), plus the share of
+    common letter pairs inside words, minus the share of words mixing scripts or with a capital after
+    a small letter.
     """
-    data = data[:_DETECT_SAMPLE]
-    high = len(data) - len(data.translate(None, _HIGH))
-    if high < 4:
-        return declared
-    scores = _cyrillic_scores(data)
-    if declared in scores:
-        lower, upper = scores[declared]
-        if lower >= upper and lower + upper >= 0.7 * high:
-            return declared
-    best, best_score = None, 0.0
-    for codec, (lower, upper) in scores.items():
-        if lower < upper or lower + upper < 0.8 * high:
+    total, count, letters = 0.0, 0, 0
+    for ch in text:
+        if ch < "\x80":
             continue
-        score = lower + 0.3 * upper
-        if score > best_score:
-            best, best_score = codec, score
-    if best is None:
+        count += 1
+        logp = _RU_LOG.get(ch.lower())
+        if logp is not None:
+            letters += 1
+            total += logp
+        else:
+            total += _RU_TYPOGRAPHY_LOG if ch in _RU_TYPOGRAPHY else _RU_UNLIKELY_LOG
+    if not letters:
+        return float("-inf"), 0
+    pairs = common = in_words = 0
+    for word in _RU_WORD.findall(text.lower()):
+        pairs += len(word) - 1
+        common += sum(1 for i in range(len(word) - 1) if word[i:i + 2] in _RU_PAIRS)
+        in_words += len(word) if len(word) > 1 else 0
+    words = [w for w in _WORD.findall(text) if len(w) > 1 and not w.isascii()]
+    odd = sum(1 for w in words if _ODD_WORD.search(w))
+    score = total / count
+    score += _RU_PAIR_WEIGHT * (common / pairs if pairs else 0.0)
+    score -= _RU_ODD_WEIGHT * (odd / len(words) if words else 0.0)
+    return score, in_words
+
+
+def _chinese(text: str) -> tuple[float, int, bool]:
+    """(share of non-ASCII characters that are common Hanzi or CJK punctuation, Hanzi seen, clean).
+
+    A lone character stuck to a Latin word ("pakiet體", "zur點kgehalten": accented Latin letters read
+    as GBK/Big5) does not count as common. Clean: nothing but Hanzi and CJK punctuation, none of it
+    stuck to Latin words like that.
+    """
+    good = bad = 0
+    clean = True
+    for m in _NON_ASCII_RUN.finditer(text):
+        run = m.group()
+        before, after = _latin_at(text, m.start() - 1), _latin_at(text, m.end())
+        if len(run) == 1 and (before or after):
+            bad += 1
+            clean = False
+            continue
+        clean = clean and not (before and after)
+        for ch in run:
+            if ch in _ZH_COMMON:
+                good += 1
+            else:
+                bad += 1
+                clean = clean and bool(_CJK_CHAR.match(ch))
+    return (good / (good + bad) if good + bad else 0.0), len(_HAN.findall(text)), clean
+
+
+def _latin_at(text: str, i: int) -> bool:
+    return 0 <= i < len(text) and text[i].isascii() and text[i].isalpha()
+
+
+def _cyrillic_check(data: bytes, declared: str) -> str:
+    """The declared single-byte Cyrillic codec, unless its text is implausible and another reads well."""
+    sample = data[:_SCORE_SAMPLE]
+    if _high_count(sample) < _RU_MIN_SWITCH_LETTERS:
         return declared
-    if declared is None:
-        ascii_letters = len(data) - len(data.translate(None, _ASCII_LETTERS))
-        if high < 0.3 * ascii_letters:
-            return None
-    return best
+    own, _ = _russian(sample.decode(declared, "replace"))
+    if own >= _RU_PLAUSIBLE:
+        return declared
+    best, best_score = declared, own
+    for codec in _CYRILLIC_CANDIDATES:
+        if codec != declared:
+            score, letters = _russian(sample.decode(codec, "replace"))
+            if letters >= _RU_MIN_SWITCH_LETTERS and score > best_score:
+                best, best_score = codec, score
+    if best_score >= _RU_PLAUSIBLE and best_score - own >= _RU_SWITCH_MARGIN:
+        return best
+    return declared
+
+
+def _guess(data: bytes, prefer: str | None = None) -> str | None:
+    """A Russian or Chinese codec that decodes undeclared (or wrongly declared) 8-bit text plausibly.
+
+    `prefer` (e.g. the body's charset, for a raw header) wins whenever it is plausible itself.
+    Cheap: no charset_normalizer.
+    """
+    sample = data[:_SCORE_SAMPLE]
+    if not _high_count(sample):
+        return None
+    cyrillic = list(_CYRILLIC_CANDIDATES)
+    cjk = list(_CJK_CANDIDATES)
+    if prefer in _CYRILLIC_8BIT and prefer not in cyrillic:
+        cyrillic.insert(0, prefer)
+    elif prefer in _MULTIBYTE and prefer not in cjk and prefer not in _SEVEN_BIT:
+        cjk.insert(0, prefer)
+    ru: list[tuple[float, str]] = []
+    prefer_readable = False
+    for codec in cyrillic:
+        score, letters = _russian(sample.decode(codec, "replace"))
+        if letters >= min(_RU_MIN_LETTERS, _high_count(sample)) and score >= _RU_DETECTABLE:
+            ru.append((score, codec))
+        elif codec == prefer and letters and score >= _RU_READABLE:
+            prefer_readable = True
+    zh: list[tuple[float, str]] = []
+    zh_clean: list[tuple[float, str]] = []
+    for codec in cjk:
+        text = sample.decode(codec, "replace")
+        # one broken character may be the sample's cut end; more means these are not its bytes
+        if text.count("\ufffd") > (1 if len(sample) < len(data) else 0):
+            continue
+        share, hanzi, clean = _chinese(text.replace("\ufffd", ""))
+        if hanzi >= 2 and share >= _ZH_PLAUSIBLE:
+            zh.append((share, codec))
+        elif hanzi >= 2 and clean and 3 * hanzi >= len(_LATIN_PLAIN.findall(text)):
+            zh_clean.append((share, codec))
+        if codec == prefer and clean:
+            prefer_readable = True
+    if prefer in {codec for _, codec in ru + zh}:
+        return prefer
+    best_ru = max(ru, key=lambda item: item[0], default=None)  # max keeps the first of equals
+    best_zh = max(zh, key=lambda item: item[0], default=None)
+    if best_ru and best_zh:
+        # both read well: very short text; compare how far each clears its own bar
+        ru_margin = (best_ru[0] - _RU_DETECTABLE) / 2.0
+        zh_margin = (best_zh[0] - _ZH_PLAUSIBLE) / (1 - _ZH_PLAUSIBLE)
+        return best_zh[1] if zh_margin > ru_margin else best_ru[1]
+    if best_ru or best_zh:
+        return (best_ru or best_zh)[1]
+    if prefer_readable:
+        return prefer  # too short to judge, and the body's charset gives real letters
+    if zh_clean:
+        # rare characters only (names, places): still Chinese when nothing but Hanzi comes out;
+        # general detectors tend to call short Chinese Korean or UTF-16 here
+        return max(zh_clean, key=lambda item: item[0])[1]
+    return None
 
 
 def _latin_plausible(text: str) -> bool:
@@ -121,7 +289,7 @@ def _latin_plausible(text: str) -> bool:
 
 
 def _detect(data: bytes) -> str | None:
-    codec = _cyrillic_guess(data)
+    codec = _guess(data)
     if codec:
         return codec
     from charset_normalizer import from_bytes  # heavy: only when the cheap paths failed
@@ -130,10 +298,15 @@ def _detect(data: bytes) -> str | None:
     return _codec(best.encoding) if best is not None else None
 
 
-def _mostly_utf8(data: bytes) -> bool:
+def _utf8_counts(data: bytes) -> tuple[int, int]:
+    """(valid non-ASCII characters, invalid bytes) when the bytes are read as UTF-8."""
     text = data[:_DETECT_SAMPLE].decode("utf-8", "replace")
     bad = text.count("\ufffd")
-    good = len(_NON_ASCII.findall(text)) - bad
+    return len(_NON_ASCII.findall(text)) - bad, bad
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    good, bad = _utf8_counts(data)
     return good >= 4 * bad and good > 0
 
 
@@ -149,47 +322,67 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str | N
 
     Returns (text, note); note describes a repair (detection or lossy decoding) or is None.
     """
+    text, note, _ = _decode(data, declared)
+    return text, note
+
+
+def _decode(data: bytes, declared: str | None, prefer: str | None = None) -> tuple[str, str | None, str | None]:
+    """decode_bytes, also returning the codec used (None for plain ASCII).
+
+    `prefer` is a codec to favour when nothing is declared (the body's charset, for raw header bytes).
+    """
     codec = _codec(declared)
     if data.isascii():
         if codec in _SEVEN_BIT and (text := _strict(data, codec)) is not None:
-            return text, None
-        return data.decode("ascii"), None
+            return text, None, codec
+        return data.decode("ascii"), None, None
     # Valid UTF-8 wins over a wrong label, except for a few bytes that a real label explains better.
     strong = codec is not None and codec != "utf-8" and codec not in _WEAK
-    high = len(data) - len(data.translate(None, _HIGH))
+    high = _high_count(data)
     utf8_first = not strong or high >= (_UTF8_TRUST_MULTIBYTE if codec in _MULTIBYTE else _UTF8_TRUST_SINGLE)
     if utf8_first and (text := _strict(data, "utf-8")) is not None:
-        return text, (None if codec in (None, "utf-8") else f"declared {declared}, decoded as utf-8")
+        return text, (None if codec in (None, "utf-8") else f"declared {declared}, decoded as utf-8"), "utf-8"
     if codec in _MULTIBYTE:
         for candidate in (codec, "big5hkscs") if codec == "cp950" else (codec,):
             if (text := _strict(data, candidate)) is not None:
-                return text, None
+                return text, None, candidate
         if not utf8_first or not _mostly_utf8(data):
             text = data.decode(codec, "replace")
             if text.count("\ufffd") <= max(1, len(text) // 50):
-                return text.replace("\ufffd", ""), f"invalid {declared} bytes dropped"
+                return text.replace("\ufffd", ""), f"invalid {declared} bytes dropped", codec
     if not utf8_first:
         if codec not in _MULTIBYTE and (text := _strict(data, codec)) is not None:
-            return text, None
+            return text, None, codec
         if (text := _strict(data, "utf-8")) is not None:
-            return text, f"declared {declared}, decoded as utf-8"
+            return text, f"declared {declared}, decoded as utf-8", "utf-8"
     if codec and codec != "utf-8" and codec not in _MULTIBYTE:
         text = _strict(data, codec)
         if text is not None:
             if codec in _CYRILLIC_8BIT:
-                better = _cyrillic_guess(data, codec)
+                better = _cyrillic_check(data, codec)
                 if better != codec:
-                    return data.decode(better, "replace"), f"declared {declared}, detected {better}"
-                return text, None
+                    return data.decode(better, "replace"), f"declared {declared}, detected {better}", better
+                return text, None, codec
             if codec not in _WEAK or (codec != "ascii" and _latin_plausible(text)):
-                return text, None
-    if codec == "utf-8" or _mostly_utf8(data):
-        return data.decode("utf-8", "replace").replace("\ufffd", ""), "invalid utf-8 bytes dropped"
-    guess = _detect(data)
-    if guess:
-        return data.decode(guess, "replace"), f"declared {declared or 'nothing'}, detected {guess}"
+                return text, None, codec
+    good, bad = _utf8_counts(data)
+    if good >= 4 * bad and good > 0:
+        # a few stray bytes in real UTF-8 (whatever the label said)
+        return data.decode("utf-8", "replace").replace("\ufffd", ""), "invalid utf-8 bytes dropped", "utf-8"
+    guess = _guess(data, prefer)
+    if guess is None and prefer and prefer != "utf-8" and (text := _strict(data, prefer)) is not None:
+        if prefer not in _WEAK or (prefer != "ascii" and _latin_plausible(text)):
+            return text, f"declared {declared or 'nothing'}, decoded as {prefer}", prefer
+    if guess is None and codec == "utf-8" and bad <= _UTF8_STRAY:
+        return data.decode("utf-8", "replace").replace("\ufffd", ""), "invalid utf-8 bytes dropped", "utf-8"
+    if guess is None:
+        guess = _detect(data)
+    if guess and guess != "utf-8":
+        return data.decode(guess, "replace"), f"declared {declared or 'nothing'}, detected {guess}", guess
+    if codec == "utf-8" or guess == "utf-8":
+        return data.decode("utf-8", "replace").replace("\ufffd", ""), "invalid utf-8 bytes dropped", "utf-8"
     fallback = codec if codec and codec not in _MULTIBYTE else "cp1252"
-    return data.decode(fallback, "replace"), f"charset unknown, decoded as {fallback}"
+    return data.decode(fallback, "replace"), f"charset unknown, decoded as {fallback}", fallback
 
 
 # ---------------------------------------------------------------------------
@@ -222,15 +415,19 @@ def _b64(data: bytes) -> tuple[bytes, bool]:
         return b"", True
 
 
-def _raw_to_str(value: str) -> str:
-    """Header text as parsed from bytes: undo surrogate escapes of raw 8-bit bytes."""
+def _raw_to_str(value: str, hint: str | None = None) -> str:
+    """Header text as parsed from bytes: undo surrogate escapes of raw 8-bit bytes.
+
+    Raw bytes get the body's detection: strict UTF-8, then `hint` (the body's charset) when it reads
+    plausibly, then Russian/Chinese codecs by plausibility.
+    """
     if value.isascii():
         return value
     try:
         data = value.encode("ascii", "surrogateescape")
     except UnicodeEncodeError:
         return value
-    return decode_bytes(data, None)[0]
+    return _decode(data, None, _codec(hint))[0]
 
 
 def _decode_words(value: str) -> str:
@@ -268,19 +465,22 @@ def _decode_words(value: str) -> str:
     return "".join(out)
 
 
-def _decode_raw(value: str) -> str:
-    value = _raw_to_str(_FOLD.sub("", value))
+def _decode_raw(value: str, hint: str | None = None) -> str:
+    value = _raw_to_str(_FOLD.sub("", value), hint)
     return _decode_words(value) if "=?" in value else value
 
 
-def decode_header_value(value: str) -> str:
-    """Unfold and decode a raw header value (RFC 2047 words, raw 8-bit) into a single line."""
-    return _CTRL.sub(" ", _decode_raw(value)).strip()
+def decode_header_value(value: str, charset: str | None = None) -> str:
+    """Unfold and decode a raw header value (RFC 2047 words, raw 8-bit) into a single line.
+
+    `charset` (e.g. the body's) is favoured for raw 8-bit bytes that are not UTF-8.
+    """
+    return _CTRL.sub(" ", _decode_raw(value, charset)).strip()
 
 
-def _display_name(raw_name: str) -> str:
+def _display_name(raw_name: str, hint: str | None = None) -> str:
     """Decoded display name; a line break inside it can only be an injection, so the rest is dropped."""
-    lines = [part for part in _LINE_BREAK.split(_decode_raw(raw_name)) if part.strip()]
+    lines = [part for part in _LINE_BREAK.split(_decode_raw(raw_name, hint)) if part.strip()]
     return _one_line(lines[0]) if lines else ""
 
 
@@ -293,10 +493,10 @@ def _clean_addr(addr: str) -> str | None:
     return addr if addr and _ADDR_OK.match(addr) else None
 
 
-def _addresses(values: list[str]) -> list[tuple[str, str | None]]:
+def _addresses(values: list[str], hint: str | None = None) -> list[tuple[str, str | None]]:
     """(display name, address or None) pairs from raw address header values."""
     out: list[tuple[str, str | None]] = []
-    prepared = [_FOLD.sub("", _raw_to_str(v)) for v in values]
+    prepared = [_FOLD.sub("", _raw_to_str(v, hint)) for v in values]
     if not any(_ADDR_SPECIAL.search(v) for v in prepared):
         pairs = [_simple_address(item) for v in prepared for item in v.split(",") if item.strip()]
     else:
@@ -305,7 +505,7 @@ def _addresses(values: list[str]) -> list[tuple[str, str | None]]:
         except Exception:
             pairs = [("", v) for v in prepared]
     for name, addr in pairs:
-        out.append((_display_name(name) if name else "", _clean_addr(addr)))
+        out.append((_display_name(name, hint) if name else "", _clean_addr(addr)))
     return out
 
 
@@ -428,6 +628,8 @@ class _Ctx:
     attachments: list[ParsedAttachment] = field(default_factory=list)
     html: str | None = None
     defects: list[str] = field(default_factory=list)
+    charset: str | None = None
+    """The codec the first 8-bit body text was read with: a hint for raw 8-bit header bytes."""
 
     def note(self, text: str) -> None:
         if text not in self.defects:
@@ -518,9 +720,9 @@ def _param(part: Message, name: str, header: str) -> str | None:
     return _params(raw).get(name) if raw and "=" in raw else None
 
 
-def _filename(part: Message) -> str | None:
+def _filename(part: Message, hint: str | None = None) -> str | None:
     name = _param(part, "filename", "content-disposition") or _param(part, "name", "content-type")
-    return decode_header_value(name) if name else None
+    return decode_header_value(name, hint) if name else None
 
 
 def _attach(part: Message, ctype: str, data: bytes, ctx: _Ctx, name: str | None) -> None:
@@ -544,7 +746,7 @@ def _walk(part: Message, depth: int, ctx: _Ctx) -> list[tuple[str, str]]:
     """Collect ('plain'|'html', text) body segments; attachments go to ctx."""
     ctype = _content_type(part)
     if ctype.startswith("message/"):
-        _attach(part, ctype, _payload(part, ctx), ctx, _filename(part))
+        _attach(part, ctype, _payload(part, ctx), ctx, _filename(part, ctx.charset))
         return []
     if part.is_multipart():
         if depth >= _MAX_DEPTH:
@@ -561,11 +763,13 @@ def _walk(part: Message, depth: int, ctx: _Ctx) -> list[tuple[str, str]]:
         ctx.note("multipart boundary not found; body treated as text")
         ctype = "text/plain"
     disposition = _raw_header(part, "content-disposition").split(";", 1)[0].strip().lower()
-    name = _filename(part)
+    name = _filename(part, ctx.charset)
     if ctype in ("text/plain", "text/html") and disposition != "attachment" and not name:
-        text, note = decode_bytes(_payload(part, ctx), _param(part, "charset", "content-type"))
+        text, note, used = _decode(_payload(part, ctx), _param(part, "charset", "content-type"))
         if note:
             ctx.note(note)
+        if used and ctx.charset is None:
+            ctx.charset = used
         if ctype == "text/html":
             if ctx.html is None:
                 ctx.html = text
@@ -647,7 +851,7 @@ def _parse(raw: bytes) -> ParsedMail:
         key = name.strip().lower()
         value = value if isinstance(value, str) else str(value)
         raw_headers.setdefault(key, []).append(value)
-        headers.setdefault(key, []).append(decode_header_value(value))
+        headers.setdefault(key, []).append(decode_header_value(value, ctx.charset))
     if not _CORE_HEADERS.intersection(headers):
         ctx.note("no headers")
 
@@ -667,12 +871,12 @@ def _parse(raw: bytes) -> ParsedMail:
     if len(froms) > 1:
         ctx.note("several From headers; the first is used")
     if froms:
-        pairs = _addresses(froms[:1])
+        pairs = _addresses(froms[:1], ctx.charset)
         name, addr = pairs[0] if pairs else ("", None)
         if addr is None:
             ctx.note("From header has no usable address")
             if not name:
-                name = _one_line(decode_header_value(froms[0]).strip('"'))
+                name = _one_line(decode_header_value(froms[0], ctx.charset).strip('"'))
         mail.from_name, mail.from_address = name, addr
     else:
         ctx.note("no From header")
@@ -682,7 +886,7 @@ def _parse(raw: bytes) -> ParsedMail:
     for attr, key in (("to", "to"), ("cc", "cc"), ("reply_to", "reply-to")):
         values = raw_headers.get(key)
         if values:
-            setattr(mail, attr, [a for _, a in _addresses(values) if a])
+            setattr(mail, attr, [a for _, a in _addresses(values, ctx.charset) if a])
 
     mail.content_type = _content_type(msg)
     mail.text = _body_text(segments or [])

@@ -130,3 +130,13 @@ def test_a_bad_config_stops_the_start_naming_the_field(tmp_path):
     assert result.returncode == 2
     assert "desk.toml: staff[3].department: unknown department 'qualty'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_forwarded_report_keeps_the_forwarded_text_as_part_of_the_request(desk):
+    body = ("Please see below the report from our warehouse and arrange a replacement.\r\n\r\n"
+            "-----Original Message-----\r\nFrom: Warehouse <wh@buyer.example>\r\nSent: Monday, November 2, 2026 8:10 AM\r\n"
+            "To: Purchasing <p@buyer.example>\r\nSubject: Damaged pallets on delivery DN-7781\r\n\r\n"
+            "4 pallets of stretch film crushed on arrival, photos attached.\r\n")
+    outcome = desk.receive(_mail("p@buyer.example", "FW: Damaged pallets on delivery DN-7781", body, "fw1@buyer.example"))
+    assert outcome.outcome == "created" and "4 pallets of stretch film crushed" in outcome.text
+    assert outcome.category == "complaint"

@@ -35,3 +35,36 @@ def test_corpus_language(case):
 )
 def test_script_counting(texts, expected):
     assert detect_language(*texts) == expected
+
+
+DISCLAIMER = (
+    "This e-mail and any attachments are confidential and intended solely for the addressee. If you have "
+    "received this message in error, please notify the sender immediately and delete it. Any unauthorised use, "
+    "disclosure or copying of this message is strictly prohibited. The company accepts no liability for any "
+    "damage caused by any virus transmitted by this email."
+)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        f"Добрый день!\nПросим прислать актуальный прайс на стрейч-плёнку.\n\nС уважением,\nИгорь Ветров\n\n{DISCLAIMER}",
+        f"Добрый день!\nПросим прислать прайс.\n\nИгорь\n\nCONFIDENTIALITY NOTICE\n{DISCLAIMER}",
+        f"Добрый день!\nПросим прислать прайс.\n{DISCLAIMER}",
+    ],
+)
+def test_short_russian_text_with_a_long_english_disclaimer_is_russian(body):
+    assert detect_language(body) == "ru"
+    assert detect_language("Прайс на стрейч-плёнку", body) == "ru"
+    assert detect_language("Прайс на стрейч-плёнку", new_text(body) or body) == "ru"
+
+
+def test_chinese_text_with_an_english_disclaimer_is_chinese():
+    assert detect_language("询价", f"您好，请报价500mm缠绕膜。\n\n{DISCLAIMER}") == "zh"
+
+
+def test_the_first_lines_weigh_most():
+    russian = "\n".join(["Нужна плёнка 500 мм, 20 рулонов в месяц, доставка в Казань."] * 10)
+    english = "\n".join(["Specification: cast stretch film, 23 micron, 500 mm, 1500 m per roll"] * 15)
+    assert detect_language(f"{russian}\n{english}") == "ru"
+    assert detect_language(f"{english}\n{russian}") == "en"

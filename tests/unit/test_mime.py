@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.core.htmltext import html_to_text
 from chalicelib.core.mail_model import ParsedMail
-from chalicelib.core.mime import decode_bytes, parse_mime, safe_filename
+from chalicelib.core.mime import decode_bytes, decode_header_value, parse_mime, safe_filename
 from tests.unit.corpus import ACK_MESSAGE_ID, DESK, entries, ids, raw
 
 WITH_TEXT = [e for e in entries() if e["expect"].get("text_contains")]
@@ -351,3 +351,126 @@ def test_decode_bytes_prefers_strict_utf8_then_declared():
 )
 def test_html_to_text(html, expected):
     assert html_to_text(html) == expected
+
+
+# --- charsets: trust a declaration that reads well, detect one that does not ---------------------
+
+def b_word(text: str, charset: str, codec: str | None = None) -> str:
+    return f"=?{charset}?B?{base64.b64encode(text.encode(codec or charset)).decode()}?="
+
+
+CAPITALS = [
+    "Заказ ООО ТЕХНОПАК",
+    "СРОЧНО! НЕ ПРИШЛА МАШИНА ПО ЗАКАЗУ 5531",
+    "СЧЁТ НА ОПЛАТУ - СРОЧНО",
+    "ПРЕТЕНЗИЯ ПО КАЧЕСТВУ ПЛЁНКИ",
+    "ВОЗВРАТ БРАКА ПО НАКЛАДНОЙ 77",
+    "ООО ВЕКТОР-ПАК",
+]
+
+
+@pytest.mark.parametrize("text", CAPITALS)
+@pytest.mark.parametrize(("charset", "codec"), [("windows-1251", "cp1251"), ("koi8-r", "koi8-r")])
+def test_declared_cyrillic_charset_of_text_in_capitals_is_trusted(text, charset, codec):
+    # capitals in one of the two charsets look like small letters in the other: the declaration wins
+    assert decode_header_value(b_word(text, charset, codec)) == text
+    assert decode_bytes(text.encode(codec), charset) == (text, None)
+
+
+def test_cp1251_attachment_name_in_capitals_is_kept():
+    name = "АКТ О БРАКЕ № 17.pdf"
+    headers = 'From: a@b.ru\nSubject: x\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"'
+    body = (
+        b"--b\r\nContent-Type: text/plain; charset=windows-1251\r\n\r\n" + "Акт во вложении.".encode("cp1251")
+        + b"\r\n--b\r\nContent-Type: application/pdf; name=\"" + b_word(name, "windows-1251", "cp1251").encode()
+        + b"\"\r\nContent-Disposition: attachment; filename*=windows-1251''"
+        + "".join(f"%{byte:02X}" for byte in name.encode("cp1251")).encode()
+        + b"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERg==\r\n--b--\r\n"
+    )
+    assert [a.filename for a in parse_mime(message(headers, body)).attachments] == [name]
+
+
+def test_cp1251_body_and_subject_in_capitals_stay_cp1251():
+    subject = "СРОЧНО! НЕ ПРИШЛА МАШИНА ПО ЗАКАЗУ 5531"
+    body = "ДОБРЫЙ ДЕНЬ! МАШИНА ТАК И НЕ ПРИШЛА, СКЛАД ПРОСТАИВАЕТ.\r\nГДЕ ГРУЗ?".encode("cp1251")
+    headers = (
+        f"From: a@b.ru\nSubject: {b_word(subject, 'windows-1251', 'cp1251')}\n"
+        "Content-Type: text/plain; charset=windows-1251\nContent-Transfer-Encoding: 8bit"
+    )
+    mail = parse_mime(message(headers, body))
+    assert mail.subject == subject
+    assert "МАШИНА ТАК И НЕ ПРИШЛА" in mail.text and not mail.defects
+
+
+@pytest.mark.parametrize(("real", "declared"), [("cp1251", "koi8-r"), ("koi8-r", "windows-1251")])
+@pytest.mark.parametrize("upper", [False, True])
+def test_a_wrong_cyrillic_declaration_is_still_corrected_by_letter_frequencies(real, declared, upper):
+    text = "Добрый день, пришлите, пожалуйста, прайс-лист на стрейч-плёнку и условия доставки."
+    text = text.upper() if upper else text
+    decoded, note = decode_bytes(text.encode(real), declared)
+    assert decoded == text and note == f"declared {declared}, detected {real}"
+
+
+@pytest.mark.parametrize(
+    ("text", "codec"),
+    [
+        ("Добрый день!\nНужен счёт на 30 рулонов плёнки ПВД 150 мкм, доставка самовывозом.", "cp1251"),
+        ("Здравствуйте! Каждый месяц берём около 150 рулонов, пришлите цену.", "koi8-r"),
+        ("您好，请开具增值税专用发票，发票原件寄到我司财务部。谢谢！", "gb18030"),
+        ("您好，今天收到的熱收縮膜有10箱外箱破損，請儘快安排換貨。", "cp950"),
+    ],
+)
+def test_declared_utf8_that_is_really_another_charset_is_detected(text, codec):
+    headers = "From: a@b.ru\nSubject: x\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit"
+    mail = parse_mime(message(headers, text.encode(codec)))
+    assert mail.text == text
+    assert any(d.startswith("declared utf-8, detected") for d in mail.defects)
+
+
+def test_declared_utf8_with_a_few_stray_bytes_keeps_its_text():
+    data = "Просим выставить счёт на 60 рулонов плёнки. Оплата в течение 5 дней.".encode()
+    data = data[:20] + b"\xff\xfe" + data[20:]
+    text, note = decode_bytes(data, "utf-8")
+    assert "Оплата в течение 5 дней." in text and note == "invalid utf-8 bytes dropped"
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "codec"),
+    [
+        ("询价：缠绕膜500mm", "你好，请报一下500mm缠绕膜的价格，每月需要300卷。", "gbk"),
+        ("詢價：熱收縮膜", "您好，請報價熱收縮膜 500 卷。", "big5"),
+        ("СЧЁТ НА ОПЛАТУ - СРОЧНО", "Добрый день! Просим срочно прислать счёт на 12 рулонов.", "cp1251"),
+        ("ЗАЯВКА НА ДЕКАБРЬ", "Здравствуйте! Направляю заявку на декабрь.", "koi8-r"),
+    ],
+)
+def test_raw_8bit_subject_without_mime_is_read_like_the_body(subject, body, codec):
+    raw_mail = (
+        b"From: Zhou <zhou@example.cn>\r\nTo: desk@requestflow.example\r\nSubject: " + subject.encode(codec)
+        + b"\r\n\r\n" + body.encode(codec)
+    )
+    mail = parse_mime(raw_mail)
+    assert mail.subject == subject
+    assert mail.text == body
+
+
+def test_raw_8bit_subject_alone_is_detected_by_plausibility():
+    # no body charset to lean on: still Chinese, not Korean
+    raw_mail = b"From: a@b.cn\r\nSubject: " + "询价：缠绕膜500mm".encode("gbk") + b"\r\n\r\nhello"
+    assert parse_mime(raw_mail).subject == "询价：缠绕膜500mm"
+    assert decode_header_value("询价：缠绕膜500mm".encode("gbk").decode("ascii", "surrogateescape")) == "询价：缠绕膜500mm"
+
+
+def test_raw_8bit_header_prefers_the_body_charset():
+    subject = "СЧЁТ"  # four capitals: too short to judge alone
+    raw_mail = (
+        b"From: a@b.ru\r\nSubject: " + subject.encode("koi8-r")
+        + b"\r\nContent-Type: text/plain; charset=koi8-r\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        + "Добрый день, пришлите счёт.".encode("koi8-r")
+    )
+    assert parse_mime(raw_mail).subject == subject
+
+
+def test_latin1_and_undeclared_western_text_is_not_taken_for_cyrillic_or_chinese():
+    text = "Grüße aus München, wir benötigen 20 Rollen Folie für Köln."
+    assert decode_bytes(text.encode("cp1252"))[0] == text
+    assert decode_bytes(text.encode("latin-1"), "iso-8859-1") == (text, None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.core.mime import parse_mime
-from chalicelib.core.quotes import new_text
+from chalicelib.core.quotes import is_forward_subject, new_text
 from tests.unit.corpus import collapse, entries, ids, raw
 
 REPLIES = [e for e in entries("reply") if e["expect"].get("new_text") is not None]
@@ -143,3 +143,170 @@ def html_mail(html: str) -> bytes:
 )
 def test_html_only_replies(html):
     assert new_text(parse_mime(html_mail(html)).text) == "Yes, ship on Friday."
+
+
+# --- an attribution only starts history when history follows ----------------------------------
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Добрый день.\n\n31 октября 2026 г. в 17:40 ваш менеджер Иван написал:\n«Машина будет у вас 2 ноября до обеда».\n"
+        "Сегодня 3 ноября, машины нет. Из-за задержки мы сорвали отгрузку.\nТребуем назвать точную дату поставки.",
+        "Hello,\n\nOn 2 November 2026 at 14:00 your driver wrote:\n\"Delivery tomorrow before noon.\"\n"
+        "Nothing arrived. We had to stop the packing line.\nPlease tell us the new delivery date.",
+        "Вчера в 10:30 ваш водитель пишет:\nбуду через час\nС тех пор тишина, телефон выключен. Где машина?",
+        "2026年11月2日 14:00 你们的司机写道：\n“明天上午送到”\n到现在还没有到货，请尽快确认新的送货时间。",
+    ],
+)
+def test_a_cited_sentence_after_an_attribution_like_line_is_not_history(body):
+    assert collapse(new_text(body)) == collapse(body)
+
+
+def test_attribution_with_a_quoted_line_then_own_text_keeps_the_own_text():
+    body = (
+        "Hello,\nOn 2 November 2026 at 14:00 your driver wrote:\n> Delivery tomorrow before noon.\n"
+        "Nothing arrived. Please tell us the new delivery date."
+    )
+    assert new_text(body) == "Hello,\nNothing arrived. Please tell us the new delivery date."
+
+
+def test_gmail_russian_attribution_wrapped_over_two_lines_is_dropped():
+    body = (
+        "Добрый день!\n\nУточняю: плёнка нужна шириной 500 мм.\n\nвт, 3 нояб. 2026 г. в 10:15, Requestflow Desk <\n"
+        "desk+r.rf-2611-0007.5ce0051a7020@requestflow.example>:\n\n> Уважаемый(ая) Дмитрий Лаптев,\n>\n"
+        "> благодарим за обращение.\n"
+    )
+    assert new_text(body) == "Добрый день!\n\nУточняю: плёнка нужна шириной 500 мм."
+
+
+def test_own_line_just_above_a_complete_attribution_is_kept():
+    body = "Спасибо.\nпт, 6 нояб. 2026 г. в 9:15, Служба <desk@x.ru>:\n> Подтвердите заказ\n"
+    assert new_text(body) == "Спасибо."
+    body = "Thanks, confirmed.\nOn Tue, 3 Nov 2026 at 10:00, Desk <desk@x.example> wrote:\n> old\n"
+    assert new_text(body) == "Thanks, confirmed."
+
+
+@pytest.mark.parametrize(
+    "tag", ["Получить Outlook для Android", "Получить Outlook для iOS", "Get Outlook for Android", "获取 Outlook for iOS"]
+)
+def test_outlook_mobile_tags_are_dropped(tag):
+    body = f"Добрый день!\nСчёт получили, спасибо. Оплатим завтра.\n\n{tag}\n________________________________\nОт: Desk"
+    assert new_text(body) == "Добрый день!\nСчёт получили, спасибо. Оплатим завтра."
+
+
+# --- signatures ---------------------------------------------------------------------------------
+
+def test_double_dash_without_space_in_the_middle_does_not_cut():
+    body = (
+        "Добрый день!\nНужны 40 рулонов плёнки 23 мкм.\n--\nДоставка на склад в Подольске, разгрузка с 9:00 до 17:00, "
+        "нужен пропуск на машину и водителя с паспортом.\nОплата по счёту в течение трёх дней после поставки."
+    )
+    assert collapse(new_text(body)) == collapse(body)
+
+
+@pytest.mark.parametrize("delimiter", ["--", "-- "])
+def test_double_dash_before_a_short_last_block_is_a_signature(delimiter):
+    body = f"Нужны 40 рулонов плёнки 23 мкм.\n{delimiter}\nИван Петров\nООО «Вектор»\n+7 495 123-45-67"
+    assert new_text(body) == "Нужны 40 рулонов плёнки 23 мкм."
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        "From: Desk <d@x.ru>\nSent: Monday, 2 November 2026 10:00\nTo: Ivan\nSubject: RE: order\n\n"
+        + "old text\n" * 8,
+        "On Mon, 2 Nov 2026 at 10:00, Desk <d@x.ru> wrote:\n> old\n> old",
+    ],
+)
+def test_double_dash_signature_above_the_quoted_history(history):
+    assert new_text(f"Нужно 5 рулонов.\n--\nИван\n\n{history}") == "Нужно 5 рулонов."
+
+
+def test_sign_off_with_bank_details_keeps_everything_above_it():
+    body = (
+        "Добрый день!\nПросим выставить счёт на 20 рулонов стрейч-плёнки 500 мм.\nДоставка до склада в Химках.\n\n"
+        "Спасибо,\nООО «Ромашка»\nИНН 7701234567 КПП 770101001\nр/с 40702810900000012345\nБИК 044525225"
+    )
+    assert new_text(body) == (
+        "Добрый день!\nПросим выставить счёт на 20 рулонов стрейч-плёнки 500 мм.\nДоставка до склада в Химках."
+    )
+
+
+def test_thanks_comma_going_on_with_the_sentence_is_not_a_sign_off():
+    body = "Добрый день!\nСчёт получили.\nСпасибо,\nждём отгрузку 20 рулонов в четверг\nИван"
+    assert new_text(body) == body
+
+
+@pytest.mark.parametrize(
+    "disclaimer",
+    [
+        "This e-mail and any attachments are confidential and intended solely for the addressee. If you have "
+        "received this message in error, please notify the sender immediately and delete it. Any unauthorised "
+        "use, disclosure or copying of this message is strictly prohibited.",
+        "CONFIDENTIALITY NOTICE: The information in this message is confidential and may be privileged.",
+        "Конфиденциально. Данное сообщение и вложения предназначены исключительно для адресата. Если вы получили "
+        "его по ошибке, сообщите отправителю и удалите его.",
+        "免责声明：本邮件及其附件含有保密信息，仅供指定收件人使用。如果您误收了本邮件，请立即通知发件人并删除。",
+    ],
+)
+def test_confidentiality_disclaimers_are_not_new_text(disclaimer):
+    body = f"Добрый день!\nПросим прислать актуальный прайс на стрейч-плёнку.\n\nС уважением,\nИгорь Ветров\n\n{disclaimer}"
+    assert new_text(body) == "Добрый день!\nПросим прислать актуальный прайс на стрейч-плёнку."
+
+
+def test_a_customer_sentence_about_confidentiality_is_kept():
+    body = "Hello,\nPlease keep our prices confidential.\n\nWe need 40 rolls a month, delivery to Leeds."
+    assert new_text(body) == body
+
+
+# --- forwards -----------------------------------------------------------------------------------
+
+OUTLOOK_FORWARD = (
+    "Hi,\n\nPlease see below the report from our warehouse and arrange a replacement.\n\nRegards,\nMark Allen\n"
+    "Operations Manager\n\n-----Original Message-----\nFrom: Warehouse Leeds <warehouse@allenfoods.co.uk>\n"
+    "Sent: 03 November 2026 08:12\nTo: Mark Allen <mark.allen@allenfoods.co.uk>\n"
+    "Subject: Damaged pallets on delivery DN-7781\n\nMark,\n\n"
+    "Delivery DN-7781 arrived this morning with 4 pallets of stretch film crushed.\nPhoto attached.\n\nWarehouse Leeds"
+)
+
+
+def test_forwarded_outlook_message_is_kept_when_the_author_forwarded_it():
+    text = new_text(OUTLOOK_FORWARD, forwarded=True)
+    assert "arrange a replacement" in text
+    assert "4 pallets of stretch film crushed" in text
+    assert "Subject: Damaged pallets on delivery DN-7781" in text
+    assert "Original Message" not in text and "Operations Manager" not in text
+
+
+def test_the_same_block_in_a_reply_is_history():
+    assert new_text(OUTLOOK_FORWARD) == "Hi,\n\nPlease see below the report from our warehouse and arrange a replacement."
+
+
+@pytest.mark.parametrize(
+    "forward",
+    [
+        "________________________________\nОт: Склад <sklad@x.ru>\nОтправлено: 3 ноября 2026 г. 8:12\nКому: Иван\n"
+        "Тема: Брак\n\n12 рулонов пришли с порванной втулкой.",
+        "-------- Пересылаемое сообщение --------\n03.11.2026, 08:12, \"Склад\" <sklad@x.ru>:\n\n"
+        "12 рулонов пришли с порванной втулкой.\n-------- Конец пересылаемого сообщения --------",
+        "------------------ 原始邮件 ------------------\n发件人: 仓库 <ck@x.cn>\n发送时间: 2026年11月3日 8:12\n"
+        "收件人: 王\n主题: 破损\n\n12 рулонов пришли с порванной втулкой.",
+    ],
+)
+def test_forwarded_blocks_in_other_languages_are_kept(forward):
+    body = f"Коллеги, пересылаю письмо склада, просим заменить.\n\nОтправлено с iPhone\n\n{forward}"
+    text = new_text(body, forwarded=True)
+    assert "просим заменить" in text and "12 рулонов пришли с порванной втулкой." in text
+    assert "iPhone" not in text
+
+
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        ("FW: Damaged pallets", True), ("Fwd: заказ", True), ("Пересл.: Брак", True), ("转发: 投诉", True),
+        ("WG: Bestellung", True), ("TR: commande", True), ("[EXT] FW: x", True),
+        ("RE: FW: x", False), ("Re: заказ", False), ("Forward planning", False), ("", False),
+    ],
+)
+def test_forward_subjects(subject, expected):
+    assert is_forward_subject(subject) is expected

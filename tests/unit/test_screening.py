@@ -43,6 +43,38 @@ def test_auto_submitted_no_is_a_normal_message():
     assert screened(mail("From: a@b.c\nSubject: Order\nAuto-Submitted: no")) is None
 
 
+@pytest.mark.parametrize("value", ["no (manual)", "No (sent by a person)", "no; reason=manual", "  no  "])
+def test_auto_submitted_no_with_a_comment_is_a_normal_message(value):
+    # RFC 3834 allows comments after the keyword; only the keyword counts
+    assert screened(mail(f"From: a@b.c\nSubject: Order\nAuto-Submitted: {value}")) is None
+
+
+@pytest.mark.parametrize("value", ["auto-replied (vacation)", "auto-generated; owner-email=a@b.c", "auto-notified"])
+def test_auto_submitted_keywords_with_comments_are_auto_replies(value):
+    result = screened(mail(f"From: a@b.c\nSubject: Order\nAuto-Submitted: {value}"))
+    assert result == Screening("ignored", "auto_reply")
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        # Outlook / Exchange out-of-office and inbox-rule replies carry no Auto-Submitted header
+        "X-MS-Exchange-Generated-Message-Source: Mailbox Rules Agent\nSubject: 您好",
+        "X-MS-Exchange-Inbox-Rules-Loop: wang@hengda.example\nSubject: Re: order",
+        "X-Auto-Response-Suppress: All\nSubject: I am on vacation until Monday",
+        "X-Auto-Response-Suppress: All\nSubject: Я в отпуске до 10 ноября",
+        "X-Auto-Response-Suppress: All\nSubject: 休假通知",
+    ],
+)
+def test_exchange_generated_replies_are_auto_replies(headers):
+    assert screened(mail(f"From: a@b.c\n{headers}")) == Screening("ignored", "auto_reply")
+
+
+def test_auto_response_suppress_alone_is_not_an_auto_reply():
+    # Outlook also sets it on ordinary mail (meeting requests, some add-ins): the subject must look automatic
+    assert screened(mail("From: a@b.c\nX-Auto-Response-Suppress: All\nSubject: Order for 40 rolls")) is None
+
+
 def test_plus_addressed_own_address_is_a_loop():
     result = screened(mail("From: Desk <DESK+r.abc.sig@requestflow.example>\nSubject: [#RF-1] x"))
     assert result == Screening("ignored", "loop")
@@ -74,7 +106,10 @@ def test_bounces(headers):
 @pytest.mark.parametrize(
     "subject",
     ["Auto: Away until Monday", "Autoreply: received", "Out of Office: back 9 Nov", "Автоматический ответ: отпуск",
-     "自动回复：我已收到", "Automatic reply: [#RF-2611-0001] x"],
+     "自动回复：我已收到", "Automatic reply: [#RF-2611-0001] x",
+     "自动答复: [#RF-2611-0005] 请开具发票", "自動回覆：休假中", "Automatische Antwort: Bestellung",
+     "Réponse automatique : commande", "Respuesta automática: pedido", "Abwesenheitsnotiz: Re: Folie",
+     "Out of the office until 10 November", "Autosvar: order", "Автоответ: Re: заказ", "[Auto-Reply] Re: order"],
 )
 def test_auto_reply_subjects(subject):
     assert screened(mail(f"From: a@b.c\nSubject: {subject}")) == Screening("ignored", "auto_reply")
@@ -84,10 +119,20 @@ def test_subject_merely_mentioning_out_of_office_is_not_an_auto_reply():
     assert screened(mail("From: a@b.c\nSubject: Re: order while I am out of office")) is None
 
 
-def test_list_unsubscribe_alone_is_not_a_list_but_with_list_post_it_is():
-    assert screened(mail("From: a@b.c\nSubject: x\nList-Unsubscribe: <mailto:u@b.c>")) is None
+def test_list_unsubscribe_without_list_id_is_bulk_but_with_list_post_it_is_a_list():
+    # newsletters and marketing platforms send List-Unsubscribe (often with List-Unsubscribe-Post) and
+    # no List-Id; a person writing to a desk never does
+    assert screened(mail("From: a@b.c\nSubject: x\nList-Unsubscribe: <mailto:u@b.c>")) == Screening("ignored", "bulk")
+    one_click = mail(
+        "From: news@shop.example\nSubject: Новинки ноября\n"
+        "List-Unsubscribe: <https://shop.example/u?x=1>, <mailto:u@shop.example>\n"
+        "List-Unsubscribe-Post: List-Unsubscribe=One-Click"
+    )
+    assert screened(one_click) == Screening("ignored", "bulk")
     both = mail("From: a@b.c\nSubject: x\nList-Unsubscribe: <mailto:u@b.c>\nList-Post: <mailto:l@b.c>")
     assert screened(both) == Screening("ignored", "list")
+    with_id = mail("From: a@b.c\nSubject: x\nList-Unsubscribe: <mailto:u@b.c>\nList-Id: <buyers.b.c>")
+    assert screened(with_id) == Screening("ignored", "list")
 
 
 def test_virus_verdict_wins_over_everything():
