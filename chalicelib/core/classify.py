@@ -28,20 +28,12 @@ def _anywhere(stem: str) -> bool:
 
 
 def _found(stem: str, text: str) -> bool:
-    """`stem` occurs in `text` (lower-cased) where a word starts; plain `find`, no regex (fast on long text)."""
-    stem = stem.lower()
-    start = text.find(stem)
-    if _anywhere(stem):
-        return start >= 0
-    while start >= 0:
-        if start == 0 or not (text[start - 1].isalnum() or text[start - 1] == "_"):
-            return True
-        start = text.find(stem, start + 1)
-    return False
+    """`stem` (lower-case) occurs in `text` (lower-cased) where a word starts."""
+    return stem in text and next(_positions(stem, text), -1) >= 0
 
 
 def _starts_with(stem: str, text: str) -> bool:
-    return text.startswith(stem.lower())
+    return text.startswith(stem)
 
 
 def _count(words: list[str], text: str) -> int:
@@ -54,14 +46,14 @@ _SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:re|fwd?|aw|sv|ответ|回复|答复)
 def _score(category: Category, subject: str, body: str) -> float:
     """Subject hits count double; a keyword opening the subject ("Жалоба: …", "投诉：…") counts double again.
     The sum is scaled by the category's weight (a complaint about an order is a complaint)."""
-    words = category.keywords.all()
+    words = category.keywords.stems
     opening = _SUBJECT_PREFIX.sub("", subject)[:40]
     leads = sum(1 for word in words if _starts_with(word, opening))
     return category.weight * (2 * _count(words, subject) + _count(words, body) + 2 * leads)
 
 
 def _positions(stem: str, text: str):
-    stem = stem.lower()
+    """Where `stem` (lower-case) starts a word in `text`; plain `find`, no regex (fast on long text)."""
     start = text.find(stem)
     while start >= 0:
         if _anywhere(stem) or start == 0 or not (text[start - 1].isalnum() or text[start - 1] == "_"):
@@ -69,11 +61,11 @@ def _positions(stem: str, text: str):
         start = text.find(stem, start + 1)
 
 
-def _negated(text: str, at: int, negations: list[str]) -> bool:
+def _negated(text: str, at: int, negations: tuple[str, ...]) -> bool:
     """A negation word right before the match: "not urgent", "non-urgent", "не срочно", "不急"."""
     before = text[max(0, at - 12):at].rstrip(" -\t").lower()
     for word in negations:
-        if before.endswith(word.lower()):
+        if before.endswith(word):
             head = before[: len(before) - len(word)]
             if _anywhere(word) or not head or not head[-1].isalnum():
                 return True
@@ -84,8 +76,8 @@ def is_urgent(words: Words, subject: str, body: str, headers: dict[str, list[str
               use_headers: bool = True, negations: Words | None = None) -> bool:
     """An urgent word not negated, or (with `use_headers`) Importance: high, Priority: urgent, X-Priority 1-2."""
     text = f"{subject}\n{body}".lower()
-    negating = negations.all() if negations else []
-    for word in words.all():
+    negating = negations.stems if negations else ()
+    for word in words.stems:
         if any(not _negated(text, at, negating) for at in _positions(word, text)):
             return True
     if use_headers and headers:

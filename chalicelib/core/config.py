@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -42,6 +43,11 @@ class Words(_Strict):
 
     def all(self) -> list[str]:
         return [*self.en, *self.ru, *self.zh]
+
+    @cached_property
+    def stems(self) -> tuple[str, ...]:
+        """All words lower-cased, computed once."""
+        return tuple(word.lower() for word in self.all())
 
 
 class DeskSection(_Strict):
