@@ -18,6 +18,7 @@ def config():
     ("Счёт на 10 рулонов", "Просим счёт на 10 рулонов стрейч-плёнки.", "documents"),
     ("Quote request", "Please quote 40 rolls of stretch film per month.", "order"),
     ("Hello", "Do you deliver to Dublin?", "question"),
+    ("Плёнка по заказу 7781", "Пришла плёнка 17 мкм вместо заказанной 23 мкм, она нам не подходит.", "complaint"),
 ])
 def test_the_category_is_what_a_desk_worker_would_pick(config, subject, body, category):
     assert classify(config, subject, body).category == category
@@ -29,6 +30,7 @@ def test_the_category_is_what_a_desk_worker_would_pick(config, subject, body, ca
     ("Вопрос", "Вопрос не срочный, ответьте, когда будет время.", {}, False),
     ("Question", "This is non-urgent.", {}, False),
     ("紧急订单", "", {}, True),
+    ("【急件】熱收縮膜訂單", "急件！請盡快安排。", {}, True),
     ("Certificate", "", {"priority": ["non-urgent"], "x-priority": ["5"], "importance": ["low"]}, False),
     ("Certificate", "", {"importance": ["High"]}, True),
     ("Certificate", "", {"x-priority": ["1 (Highest)"]}, True),
@@ -43,6 +45,9 @@ def test_urgency_reads_words_and_headers_but_not_negations(config, subject, body
     "一个月大概用800卷。",
     "Потребность 2 тонны в мес.",
     "Monthly volume: 40 rolls.",
+    "Нам на месяц уходит около 2 тонн.",
+    "月消耗量大约500卷。",
+    "Annual consumption: approx. 36 tonnes, spread evenly over the year.",
 ])
 def test_an_order_that_states_its_monthly_need_is_not_asked_for_it(config, body):
     assert classify(config, "Заказ плёнки", body, category_hint="order").missing_facts == ()
