@@ -20,12 +20,24 @@ _BLOCK = frozenset({
 _HEAD_CONTENT = frozenset({"meta", "link", "title", "style", "script", "base", "noscript", "xml", "template"})
 _CELL = frozenset({"td", "th"})
 _WS = re.compile(r"[ \t\n\r\f\v]+")
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\ufeff\u200b\u00ad"), None)
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\ufeff\u200b\u00ad\u200c\u2060\u034f"), None)
+_CONTAINERS = frozenset({"div", "span", "p", "table", "tbody", "tr", "td", "th", "section", "center", "font",
+                         "a", "ul", "ol", "li", "blockquote"})
+_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|mso-hide\s*:\s*all", re.IGNORECASE)
+
+
+def _hidden(attrs: list[tuple[str, str | None]]) -> bool:
+    """Preheaders and tracking filler hide themselves; what the reader never sees is not the message."""
+    for name, value in attrs:
+        if name == "hidden" or (name == "style" and value and _HIDDEN.search(value)):
+            return True
+    return False
 
 
 class _Reducer(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, drop_hidden: bool = True) -> None:
         super().__init__(convert_charrefs=True)
+        self.drop_hidden = drop_hidden
         self.lines: list[str] = []
         self.buf: list[str] = []
         self.skip: list[str] = []
@@ -70,10 +82,10 @@ class _Reducer(HTMLParser):
         if tag == "body" or (self.skip == ["head"] and tag not in _HEAD_CONTENT):
             self.skip.clear()
         if self.skip:
-            if tag in _SKIP:
+            if tag in _SKIP or tag in self.skip:
                 self.skip.append(tag)
             return
-        if tag in _SKIP:
+        if tag in _SKIP or (self.drop_hidden and tag in _CONTAINERS and _hidden(attrs)):
             self.skip.append(tag)
             return
         if tag == "br":
@@ -108,7 +120,7 @@ class _Reducer(HTMLParser):
             self.lines.append("> " * self.quote + "_" * 32)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP:
+        if tag in _SKIP or self.skip or (tag in _CONTAINERS and _hidden(attrs)):
             return
         self.handle_starttag(tag, attrs)
 
@@ -141,8 +153,16 @@ class _Reducer(HTMLParser):
 
 
 def html_to_text(html: str) -> str:
-    """Reduce an HTML body to readable text; links keep only their text, images are dropped."""
-    parser = _Reducer()
+    """Reduce an HTML body to readable text; links keep only their text, images are dropped.
+
+    Hidden elements (preheaders, filler) are left out, unless that leaves nothing at all (an
+    unclosed hidden element must not swallow the message).
+    """
+    return _reduce(html, drop_hidden=True) or _reduce(html, drop_hidden=False)
+
+
+def _reduce(html: str, drop_hidden: bool) -> str:
+    parser = _Reducer(drop_hidden)
     try:
         parser.feed(html)
         parser.close()

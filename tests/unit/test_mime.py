@@ -474,3 +474,18 @@ def test_latin1_and_undeclared_western_text_is_not_taken_for_cyrillic_or_chinese
     text = "Grüße aus München, wir benötigen 20 Rollen Folie für Köln."
     assert decode_bytes(text.encode("cp1252"))[0] == text
     assert decode_bytes(text.encode("latin-1"), "iso-8859-1") == (text, None)
+
+
+def test_hidden_preheader_filler_is_not_part_of_the_text():
+    from chalicelib.core.htmltext import html_to_text
+
+    html = ('<div style="display:none;max-height:0">Preview text &zwnj;&nbsp;&zwnj;&nbsp;'
+            '<div>nested filler</div> still hidden</div>'
+            '<div>Пришла плёнка 17 мкм вместо 23 мкм.</div><div hidden>tracking</div><p>Ждём замену.</p>')
+    assert html_to_text(html) == "Пришла плёнка 17 мкм вместо 23 мкм.\nЖдём замену."
+
+
+def test_an_unclosed_hidden_element_does_not_swallow_the_message():
+    from chalicelib.core.htmltext import html_to_text
+
+    assert "Real request text" in html_to_text('<div style="display: none">Real request text<p>more')
