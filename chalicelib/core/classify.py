@@ -96,7 +96,7 @@ def missing_facts(category: Category, text: str, given: set[str] = frozenset()) 
     for fact in category.required_facts:
         if fact.id in given:
             continue
-        if not any(re.search(p, text, re.IGNORECASE) for p in fact.patterns):
+        if not fact.matcher.search(text):
             missing.append(fact.id)
     return tuple(missing)
 

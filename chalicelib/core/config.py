@@ -97,6 +97,11 @@ class RequiredFact(_Strict):
     patterns: list[str]
     """Regular expressions (case-insensitive); the fact is present when any matches the text."""
 
+    @cached_property
+    def matcher(self) -> re.Pattern[str]:
+        """All patterns as one case-insensitive regular expression."""
+        return re.compile("|".join(f"(?:{p})" for p in self.patterns), re.IGNORECASE)
+
     @field_validator("patterns")
     @classmethod
     def _compiles(cls, patterns: list[str]) -> list[str]:
