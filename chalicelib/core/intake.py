@@ -16,10 +16,22 @@ _ADDRESS = re.compile(r"^[^\s@<>(),;:\"\[\]\\]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]
 
 
 def valid_address(address: str | None) -> str | None:
-    """A single plain address we may write to, lower-cased; None for anything else."""
+    """A single plain address we may write to, lower-cased; None for anything else.
+
+    An internationalised domain (упаковка-плюс.рф) is written in its punycode form, which every mail
+    system accepts; a non-ASCII local part cannot be sent to through SES and is refused.
+    """
     if not address:
         return None
     address = address.strip().lower()
+    local, at, domain = address.rpartition("@")
+    if not local.isascii():
+        return None
+    if at and not domain.isascii():
+        try:
+            address = f"{local}@{domain.encode('idna').decode('ascii')}"
+        except UnicodeError:
+            return None
     return address if _ADDRESS.match(address) and ".." not in address else None
 
 

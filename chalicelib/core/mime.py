@@ -397,8 +397,17 @@ _ANGLE_ID = re.compile(r"<[^<>\s]+>")
 _ADDR_OK = re.compile(r'^[^@\s<>()\[\],;:"\\]+@[^@\s<>()\[\],;:"\\]+$')
 
 
+_WORD_GAPS = re.compile(rb"\S[ \t]+\S")
+
+
 def _b64(data: bytes) -> tuple[bytes, bool]:
-    """Decode base64 leniently; returns (bytes, repaired)."""
+    """Decode base64 leniently; returns (bytes, repaired).
+
+    A body declared base64 that is plainly text (words separated by spaces, which base64 never has)
+    is returned as it is: decoding it would only turn the customer's words into garbage.
+    """
+    if len(_WORD_GAPS.findall(data[:4096])) >= 3:
+        return data, True
     try:
         return binascii.a2b_base64(data), False
     except binascii.Error:

@@ -489,3 +489,10 @@ def test_an_unclosed_hidden_element_does_not_swallow_the_message():
     from chalicelib.core.htmltext import html_to_text
 
     assert "Real request text" in html_to_text('<div style="display: none">Real request text<p>more')
+
+
+def test_a_plain_text_body_mislabelled_as_base64_is_kept_readable():
+    raw = (b"From: a@b.com\r\nTo: desk@requestflow.example\r\nSubject: Crushed rolls\r\n"
+           b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+           b"Hello, five rolls of stretch film arrived crushed.\r\nPlease send replacements.\r\n")
+    assert "five rolls of stretch film arrived crushed" in parse_mime(raw).text

@@ -30,3 +30,11 @@ def test_reply_address_round_trips_and_rejects_forgery():
     assert addresses.request_of(forged) is None
     assert addresses.request_of("desk@requestflow.example") is None
     assert ReplyAddresses("desk@requestflow.example", b"x" * 32).request_of(address) is None
+
+
+def test_an_internationalised_sender_domain_is_answered_in_punycode():
+    from chalicelib.core.intake import valid_address
+
+    assert valid_address("Info@Упаковка-Плюс.рф") == "info@xn----7sbah3bbjtghxn7m.xn--p1ai"
+    assert valid_address("иван@example.com") is None
+    assert valid_address("a@b.com, c@d.com") is None
