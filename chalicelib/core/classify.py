@@ -17,7 +17,7 @@ class Classification:
     """Ids of the category's required facts the text does not give."""
 
 
-CLASSIFY_CHARS = 20000
+CLASSIFY_CHARS = 8000
 """Only the start of a long message is read for keywords: what a request is about comes first."""
 
 
@@ -29,15 +29,12 @@ def _anywhere(stem: str) -> bool:
 
 def _found(stem: str, text: str) -> bool:
     """`stem` (lower-case) occurs in `text` (lower-cased) where a word starts."""
-    return stem in text and next(_positions(stem, text), -1) >= 0
+    return next(_positions(stem, text), -1) >= 0
 
 
-def _starts_with(stem: str, text: str) -> bool:
-    return text.startswith(stem)
-
-
-def _count(words: list[str], text: str) -> int:
-    return sum(1 for word in words if _found(word, text))
+def _count(words: tuple[str, ...], text: str) -> int:
+    """How many of `words` occur; the C-level `in` test filters first, so absent words cost little."""
+    return sum(1 for word in filter(text.__contains__, words) if _found(word, text))
 
 
 _SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:re|fwd?|aw|sv|ответ|回复|答复)\s*[:：]|\s*\[#[^\]]*\])*\s*", re.IGNORECASE)
@@ -48,7 +45,7 @@ def _score(category: Category, subject: str, body: str) -> float:
     The sum is scaled by the category's weight (a complaint about an order is a complaint)."""
     words = category.keywords.stems
     opening = _SUBJECT_PREFIX.sub("", subject)[:40]
-    leads = sum(1 for word in words if _starts_with(word, opening))
+    leads = sum(map(opening.startswith, words))
     return category.weight * (2 * _count(words, subject) + _count(words, body) + 2 * leads)
 
 
@@ -91,7 +88,12 @@ def is_urgent(words: Words, subject: str, body: str, headers: dict[str, list[str
     return False
 
 
+FACT_CHARS = 4000
+"""Required facts are looked for at the start of a message, where customers state them."""
+
+
 def missing_facts(category: Category, text: str, given: set[str] = frozenset()) -> tuple[str, ...]:
+    text = text[:FACT_CHARS]
     missing = []
     for fact in category.required_facts:
         if fact.id in given:
