@@ -177,14 +177,15 @@ class IntakeService:
 
     def _thread(self, request: Request, analysis: MailAnalysis, raw_key: str, at: str) -> InboundOutcome:
         mail = analysis.mail
-        author = self._staff_by_email.get(analysis.customer or "", analysis.customer or "unknown")
+        staff_id = self._staff_by_email.get(analysis.customer or "")
+        author = staff_id or analysis.customer or "unknown"
         seq = _seq(mail.message_id or raw_key)
         refs = self._store_attachments(request.request_id, seq, mail.attachments)
         self.table.add_message(Message(request.request_id, "in", at, author, "reply", mail.subject,
                                        analysis.text, mail.message_id, refs, raw_key), seq)
         if mail.message_id:
             self.table.index_message_id(mail.message_id, request.request_id, "in")
-        is_staff = author in self.config_staff_ids
+        is_staff = staff_id is not None
         self.table.add_event(request.request_id, at, seq, "staff_replied" if is_staff else "customer_replied",
                              author=author, message_id=mail.message_id)
         self.table.touch_request(request.request_id, at, "last_staff_message_at" if is_staff
@@ -215,10 +216,6 @@ class IntakeService:
             self.table.add_event(request.request_id, at, seq + ".facts", "facts_provided",
                                  facts=[f for f in request.missing_facts if f not in still])
             request.missing_facts = still
-
-    @property
-    def config_staff_ids(self) -> set[str]:
-        return {s.id for s in self.config.staff}
 
     # --- opening a request (mail and form) -----------------------------------------------------
 
