@@ -316,9 +316,10 @@ class DeskTable:
         )
 
     def mark_unsent(self, outbox_id: str, error: str, give_up: bool) -> None:
+        """Back to the queue for the next send_outbox run, or (give_up) out of the queue for good."""
         self._table.update_item(
             Key={"PK": f"OUT#{outbox_id}", "SK": "-"},
-            UpdateExpression="SET #s = :next, last_error = :e",
+            UpdateExpression="SET #s = :next, last_error = :e" + (" REMOVE GSI2PK, GSI2SK" if give_up else ""),
             ConditionExpression="#s = :sending",
             ExpressionAttributeNames={"#s": "status"},
             ExpressionAttributeValues={":next": "failed" if give_up else "queued", ":sending": "sending",
@@ -329,4 +330,4 @@ class DeskTable:
         return self._get(f"OUT#{outbox_id}")
 
     def pending_outbound(self, limit: int = 100) -> list[str]:
-        return [i["outbox_id"] for i in self._queue(OUTBOX_QUEUE, limit) if i.get("status") != "failed"]
+        return [i["outbox_id"] for i in self._queue(OUTBOX_QUEUE, limit)]

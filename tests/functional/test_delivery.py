@@ -141,3 +141,19 @@ def test_a_retry_after_a_failure_midway_writes_the_same_request_not_a_second_one
     assert len(desk.sent_to("j.whitfield@brightwaterfoods.co.uk")) == 1
     assert len(outcome.attachments) == 3
     assert desk.service.table.counters(["open#" + outcome.assignee])["open#" + outcome.assignee] == 1
+
+
+def test_mail_that_keeps_failing_is_given_up_after_five_attempts_and_leaves_the_queue(desk):
+    class DownMailer:
+        message_id_domain = "eu-west-1.amazonses.com"
+
+        def send_raw(self, raw, source, destinations):
+            raise ConnectionError("SES unreachable")
+
+    desk.service.mailer = DownMailer()
+    desk.receive(ORDER)
+    for _ in range(6):
+        desk.service.send_outbox()
+    assert desk.service.table.pending_outbound() == []
+    ack = desk.service.table.outbound("ack.RF-2611-0001")
+    assert ack["status"] == "failed" and ack["attempts"] == 5 and "SES unreachable" in ack["last_error"]
