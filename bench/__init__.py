@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from chalicelib.core import assignment
+from chalicelib.core.requests import assignment
 from chalicelib.core.clock import iso
 from chalicelib.core.config import load_config
-from chalicelib.core.intake import analyze, classify_mail
+from chalicelib.core.requests.intake import analyze, classify_mail
 from chalicelib.core.links import StatusLinks
-from chalicelib.core.models import Request
-from chalicelib.core.outbound import acknowledgement, compose, due, single_line
+from chalicelib.core.requests.models import Request
+from chalicelib.core.mail.outbound import acknowledgement, compose, due, single_line
 from chalicelib.core.render import Templates
-from chalicelib.core.tickets import ReplyAddresses
+from chalicelib.core.requests.tickets import ReplyAddresses
 from chalicelib.settings import DEFAULT_CONFIG
 
 TICKET = "RF-2611-0001"

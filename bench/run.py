@@ -29,7 +29,7 @@ from bench import Pipeline
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results.json"
-CORPUS = Path(os.environ.get("RF_BENCH_CORPUS", "/work/shared/corpus"))
+CORPUS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "mail"
 COLD_MAIL = "new_01_en_utf8_7bit_gmail_quote.eml"
 
 PIPELINE_TARGET = 1.3
@@ -201,12 +201,12 @@ def bench_coldstart(runs: int, log) -> dict:
 
 def stage_breakdown(corpus, pipeline: Pipeline, passes: int = 3) -> dict:
     """Where the pipeline's time goes, stage by stage (analyze() opened up; outside the timed figure)."""
-    from chalicelib.core.intake import analyze, classify_mail
-    from chalicelib.core.language import detect_language
-    from chalicelib.core.mime import parse_mime
-    from chalicelib.core.outbound import acknowledgement, compose
-    from chalicelib.core.quotes import new_text
-    from chalicelib.core.screening import screen
+    from chalicelib.core.requests.intake import analyze, classify_mail
+    from chalicelib.core.mail.language import detect_language
+    from chalicelib.core.mail.mime import parse_mime
+    from chalicelib.core.mail.outbound import acknowledgement, compose
+    from chalicelib.core.mail.quotes import new_text
+    from chalicelib.core.mail.screening import screen
     from bench import NOW, TICKET
 
     config = pipeline.config
@@ -371,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
         "implementation": platform.python_implementation(),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
-        "corpus": {"dir": str(CORPUS), "files": len(corpus), "bytes": sum(len(r) for _, r in corpus)},
+        "corpus": {"dir": str(CORPUS.relative_to(ROOT)), "files": len(corpus), "bytes": sum(len(r) for _, r in corpus)},
         "pipeline": {
             "rounds": args.rounds, "block_seconds_min": BLOCK_SECONDS, "aggregate": "median of round totals",
             "paired_ratio_median": round(a["paired_ratio_median"], 3),
@@ -387,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
             "ratio_in_child_spawn_to_end": round(b["ratio_in_child_spawn_to_end"], 3),
             "paired_ratio_median": round(b["paired_ratio_median"], 3),
             "empty_interpreter_ms": b["empty_interpreter_ms"], "cold_mail": b["cold_mail"],
-            "interpreter": f"{sys.executable} -I", **b["sides"],
+            "interpreter": f"python {sys.version.split()[0]} -I", **b["sides"],
         },
     }
 

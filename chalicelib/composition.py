@@ -7,7 +7,7 @@ from .core.clock import Clock, SystemClock
 from .core.config import load_config
 from .core.links import StatusLinks
 from .core.render import Templates
-from .core.tickets import ReplyAddresses
+from .core.requests.tickets import ReplyAddresses
 from .settings import Settings
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from chalice import Response
 
 from .composition import desk
-from .core.status import page_text
+from .core.requests.status import page_text
 
 INBOUND_TOPIC = os.environ.get("RF_INBOUND_TOPIC", "requestflow-inbound-mail")
 
@@ -75,7 +75,7 @@ def send_outbox(context=None) -> int:
 # --- HTTP -------------------------------------------------------------------------------------------
 
 def _language(request) -> str:
-    from .core.form import page_language
+    from .core.requests.form import page_language
 
     headers = request.headers or {}
     return page_language((request.query_params or {}).get("lang"), desk().config, headers.get("accept-language"))
@@ -105,7 +105,7 @@ def _message_page(lang: str, status: int, title: str, text: str, **view) -> Resp
 
 
 def form_page(request) -> Response:
-    from .core.form import form_view
+    from .core.requests.form import form_view
 
     lang = _language(request)
     view = form_view(desk().config, lang)
@@ -129,7 +129,7 @@ def post_request(request, context=None) -> Response:
 
 
 def _post_request(request) -> Response:
-    from .core.form import FormError, form_view, parse_form
+    from .core.requests.form import FormError, form_view, parse_form
     from .service.intake import RateLimited, StillInProgress
 
     cors = _cors(request)
@@ -174,7 +174,7 @@ def _post_request(request) -> Response:
 
 def status_page(request, token: str) -> Response:
     """In the language asked for (?lang=), else the request's own, else the browser's."""
-    from .core.form import page_language
+    from .core.requests.form import page_language
 
     service = desk()
     request_record = service.status(token)
@@ -183,6 +183,6 @@ def status_page(request, token: str) -> Response:
     lang = page_language(asked or own, service.config, (request.headers or {}).get("accept-language"))
     if request_record is None:
         return _message_page(lang, 404, "404", page_text("bad_link", lang))
-    from .core.status import status_view
+    from .core.requests.status import status_view
 
     return _page("pages/status.html.j2", lang, **status_view(service.config, request_record, lang))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from chalicelib.core.config import ConfigError
 
-from .stack import SHARED, EmbeddedStack, free_port
+from .stack import SAMPLE_MAIL, EmbeddedStack, free_port
 
 
 def _start(args, port: int) -> EmbeddedStack:
@@ -92,8 +92,8 @@ def main(argv: list[str] | None = None) -> int:
                           help="feed sample mail and form posts, print the result, keep serving")
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--once", action="store_true", help="exit after the feed")
-    demo.add_argument("--corpus", type=Path, default=SHARED / "corpus",
-                      help="sample mail with manifest.json (default: ../shared/corpus or $RF_SHARED_DIR/corpus)")
+    demo.add_argument("--corpus", type=Path, default=SAMPLE_MAIL,
+                      help="sample mail with manifest.json (default: tests/fixtures/mail)")
     demo.set_defaults(func=cmd_demo)
     package = sub.add_parser("package", help="build the Lambda package and CloudFormation into build/packaged")
     package.set_defaults(func=cmd_package)

@@ -18,8 +18,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("RF_SHARED_DIR") or ROOT.parent / "shared")
-"""The read-only design and sample-mail folder beside the repository (RF_SHARED_DIR overrides)."""
+SAMPLE_MAIL = ROOT / "tests" / "fixtures" / "mail"
+"""The sample mail (raw .eml as SES stores it, with manifest.json) the demo feeds and the tests read."""
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
 

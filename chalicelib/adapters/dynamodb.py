@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..core.clock import iso
-from ..core.models import Message, Outbound, Request
+from ..core.requests.models import Message, Outbound, Request
 
 OUTBOX_QUEUE = "OUTBOX"
 QUARANTINE_QUEUE = "QUARANTINE"

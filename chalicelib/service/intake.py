@@ -11,16 +11,16 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
-from ..core import assignment
-from ..core.classify import Classification, classify, missing_facts
+from ..core.requests import assignment
+from ..core.requests.classify import Classification, classify, missing_facts
 from ..core.clock import Clock, iso, parse_iso
 from ..core.config import DeskConfig
-from ..core.intake import MailAnalysis, analyze, classify_mail, valid_address
+from ..core.requests.intake import MailAnalysis, analyze, classify_mail, valid_address
 from ..core.links import StatusLinks
-from ..core.models import AttachmentRef, InboundOutcome, Message, Request
-from ..core.outbound import acknowledgement, assignee_notification, compose, due, single_line
+from ..core.requests.models import AttachmentRef, InboundOutcome, Message, Request
+from ..core.mail.outbound import acknowledgement, assignee_notification, compose, due, single_line
 from ..core.render import Templates
-from ..core.tickets import ReplyAddresses, ticket_number, ticket_period
+from ..core.requests.tickets import ReplyAddresses, ticket_number, ticket_period
 
 
 class StillInProgress(Exception):
@@ -312,7 +312,7 @@ class IntakeService:
     # --- form -----------------------------------------------------------------------------------
 
     def submit_form(self, form, source_ip: str | None, idempotency_key: str | None) -> FormReceipt:
-        """Open a request from a validated form submission (`core.form.FormSubmission`).
+        """Open a request from a validated form submission (`core.requests.form.FormSubmission`).
 
         Without an Idempotency-Key, the same text from the same address within the hour is one request
         (a double click, a browser resubmitting).
@@ -330,7 +330,7 @@ class IntakeService:
             if not self.table.within_rate(f"form-email#{form.email}", hour,
                                           self.config.form.posts_per_hour_per_address, window):
                 raise RateLimited("email address")
-            from ..core.language import detect_language
+            from ..core.mail.language import detect_language
 
             language = form.language or detect_language(form.subject, form.message)
             new = NewRequest(

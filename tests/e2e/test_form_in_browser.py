@@ -6,7 +6,6 @@ Every test uses its own email address: the desk limits posts (5 an hour) and aut
 from __future__ import annotations
 
 import json
-import os
 import re
 import urllib.request
 import uuid
@@ -19,7 +18,7 @@ from playwright.sync_api import expect
 
 TICKET = re.compile(r"RF-\d{4}-\d{4,}")
 HOSTILE = "<script>alert(1)</script> {{7*7}} <img src=x onerror=alert(1)>"
-CORPUS = Path(os.environ.get("RF_SHARED_DIR") or Path(__file__).resolve().parents[3] / "shared") / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
 
 
 def address(tag: str) -> str:

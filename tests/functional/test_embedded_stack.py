@@ -70,7 +70,7 @@ def test_local_routes_exist_only_on_the_local_server_never_in_the_app():
 
 def test_the_pump_fires_the_schedules_as_eventbridge_would(served):
     stack, _ = served
-    from chalicelib.core.models import Outbound
+    from chalicelib.core.requests.models import Outbound
 
     mail = Outbound(outbox_id="pump-test", kind="notification", request_id=None, to=["ops@example.com"],
                     from_address="desk@requestflow.example", from_name="Desk", subject="pump test",

@@ -1,14 +1,13 @@
-"""Every message of the shared corpus gets what its manifest says, through the inbound path."""
+"""Every message of the sample corpus gets what its manifest says, through the inbound path."""
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
 import pytest
 
-CORPUS = Path(os.environ.get("RF_SHARED_DIR", Path(__file__).resolve().parents[3] / "shared")) / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
 MANIFEST = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
 ENTRIES = {e["file"]: e for e in MANIFEST if e.get("file")}
 DESK = "desk@requestflow.example"

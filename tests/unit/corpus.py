@@ -1,8 +1,7 @@
-"""The shared inbound-mail corpus: manifest entries and raw bytes (templates filled in)."""
+"""The sample inbound-mail corpus (tests/fixtures/mail): manifest entries and raw bytes (templates filled in)."""
 from __future__ import annotations
 
 import json
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,14 +18,9 @@ TEMPLATE_VALUES = {
 }
 
 
-def shared_dir() -> Path:
-    """`shared/` beside the repository root, or $RF_SHARED_DIR."""
-    override = os.environ.get("RF_SHARED_DIR")
-    return Path(override) if override else Path(__file__).resolve().parents[2].parent / "shared"
-
-
 def corpus_dir() -> Path:
-    return shared_dir() / "corpus"
+    """The sample mail inside the repository: tests/fixtures/mail."""
+    return Path(__file__).resolve().parents[1] / "fixtures" / "mail"
 
 
 @lru_cache(maxsize=1)
@@ -35,7 +29,7 @@ def manifest() -> list[dict[str, Any]]:
     path = corpus_dir() / "manifest.json"
     if not path.is_file():
         raise FileNotFoundError(
-            f"inbound mail corpus not found at {path}; set RF_SHARED_DIR to the directory holding corpus/"
+            f"inbound mail corpus not found at {path}"
         )
     entries = json.loads(path.read_text(encoding="utf-8"))
     if not entries:

@@ -1,7 +1,7 @@
 """Classification by the shipped config: category, urgency and missing facts as a desk worker would judge."""
 import pytest
 
-from chalicelib.core.classify import classify
+from chalicelib.core.requests.classify import classify
 from chalicelib.core.config import load_config
 from chalicelib.settings import DEFAULT_CONFIG
 

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import pytest
 
 from chalicelib.core.config import DeskConfig, FormSection, load_config
-from chalicelib.core.form import FormError, FormSubmission, error_text, form_view, page_language, parse_form
+from chalicelib.core.requests.form import FormError, FormSubmission, error_text, form_view, page_language, parse_form
 from chalicelib.core.render import Templates
 
 ROOT = Path(__file__).resolve().parents[2]

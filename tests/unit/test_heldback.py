@@ -7,10 +7,10 @@ import quopri
 
 import pytest
 
-from chalicelib.core.language import detect_language
-from chalicelib.core.mime import parse_mime
-from chalicelib.core.quotes import is_forward_subject, new_text
-from chalicelib.core.screening import Screening, screen
+from chalicelib.core.mail.language import detect_language
+from chalicelib.core.mail.mime import parse_mime
+from chalicelib.core.mail.quotes import is_forward_subject, new_text
+from chalicelib.core.mail.screening import Screening, screen
 
 OWN = ["desk@requestflow.example"]
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.core.language import detect_language
-from chalicelib.core.mime import parse_mime
-from chalicelib.core.quotes import new_text
+from chalicelib.core.mail.language import detect_language
+from chalicelib.core.mail.mime import parse_mime
+from chalicelib.core.mail.quotes import new_text
 from tests.unit.corpus import entries, ids, raw
 
 WITH_LANGUAGE = [e for e in entries() if e["expect"].get("language")]

@@ -6,9 +6,9 @@ import random
 
 import pytest
 
-from chalicelib.core.htmltext import html_to_text
-from chalicelib.core.mail_model import ParsedMail
-from chalicelib.core.mime import decode_bytes, decode_header_value, parse_mime, safe_filename
+from chalicelib.core.mail.htmltext import html_to_text
+from chalicelib.core.mail.mail_model import ParsedMail
+from chalicelib.core.mail.mime import decode_bytes, decode_header_value, parse_mime, safe_filename
 from tests.unit.corpus import ACK_MESSAGE_ID, DESK, entries, ids, raw
 
 WITH_TEXT = [e for e in entries() if e["expect"].get("text_contains")]
@@ -477,7 +477,7 @@ def test_latin1_and_undeclared_western_text_is_not_taken_for_cyrillic_or_chinese
 
 
 def test_hidden_preheader_filler_is_not_part_of_the_text():
-    from chalicelib.core.htmltext import html_to_text
+    from chalicelib.core.mail.htmltext import html_to_text
 
     html = ('<div style="display:none;max-height:0">Preview text &zwnj;&nbsp;&zwnj;&nbsp;'
             '<div>nested filler</div> still hidden</div>'
@@ -486,7 +486,7 @@ def test_hidden_preheader_filler_is_not_part_of_the_text():
 
 
 def test_an_unclosed_hidden_element_does_not_swallow_the_message():
-    from chalicelib.core.htmltext import html_to_text
+    from chalicelib.core.mail.htmltext import html_to_text
 
     assert "Real request text" in html_to_text('<div style="display: none">Real request text<p>more')
 

@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 import pytest
 
 from chalicelib.core.config import load_config
-from chalicelib.core.models import Outbound, Request
-from chalicelib.core.outbound import acknowledgement, compose
+from chalicelib.core.requests.models import Outbound, Request
+from chalicelib.core.mail.outbound import acknowledgement, compose
 from chalicelib.core.render import Templates
 from chalicelib.settings import DEFAULT_CONFIG
 

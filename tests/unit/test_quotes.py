@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.core.mime import parse_mime
-from chalicelib.core.quotes import is_forward_subject, new_text
+from chalicelib.core.mail.mime import parse_mime
+from chalicelib.core.mail.quotes import is_forward_subject, new_text
 from tests.unit.corpus import collapse, entries, ids, raw
 
 REPLIES = [e for e in entries("reply") if e["expect"].get("new_text") is not None]

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.core.mime import parse_mime
-from chalicelib.core.screening import Screening, screen
+from chalicelib.core.mail.mime import parse_mime
+from chalicelib.core.mail.screening import Screening, screen
 from tests.unit.corpus import DESK, entries, ids, raw
 
 OWN = [DESK, "Noreply@RequestFlow.example"]

@@ -1,7 +1,7 @@
 """Ticket numbers, subject tags and signed reply addresses."""
 from datetime import datetime, timezone
 
-from chalicelib.core.tickets import ReplyAddresses, tagged_subject, tags_in, ticket_number
+from chalicelib.core.requests.tickets import ReplyAddresses, tagged_subject, tags_in, ticket_number
 
 
 def test_ticket_numbers_are_short_sortable_and_carry_year_and_month():
@@ -33,7 +33,7 @@ def test_reply_address_round_trips_and_rejects_forgery():
 
 
 def test_an_internationalised_sender_domain_is_answered_in_punycode():
-    from chalicelib.core.intake import valid_address
+    from chalicelib.core.requests.intake import valid_address
 
     assert valid_address("Info@Упаковка-Плюс.рф") == "info@xn----7sbah3bbjtghxn7m.xn--p1ai"
     assert valid_address("иван@example.com") is None

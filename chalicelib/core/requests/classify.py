@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .config import Category, DeskConfig, Words
+from chalicelib.core.config import Category, DeskConfig, Words
 
 
 @dataclass(frozen=True)

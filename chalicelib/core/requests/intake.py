@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .classify import Classification, classify
-from .config import DeskConfig
-from .mail_model import ParsedMail
-from .tickets import ReplyAddresses, tags_in
+from chalicelib.core.requests.classify import Classification, classify
+from chalicelib.core.config import DeskConfig
+from chalicelib.core.mail.mail_model import ParsedMail
+from chalicelib.core.requests.tickets import ReplyAddresses, tags_in
 
 _ADDRESS = re.compile(r"^[^\s@<>(),;:\"\[\]\\]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?\.[A-Za-z0-9-]{2,63}$")
 
@@ -59,10 +59,10 @@ def analyze(raw: bytes, config: DeskConfig, reply_addresses: ReplyAddresses,
             envelope_recipients: list[str] = (), verdicts: dict | None = None) -> MailAnalysis:
     """`verdicts` are SES's from its notification (spam, virus, spf, dkim, dmarc): they win over the
     X-SES-* headers, since a notification cannot be forged by a sender."""
-    from .language import detect_language
-    from .mime import parse_mime
-    from .quotes import is_forward_subject, new_text
-    from .screening import screen
+    from chalicelib.core.mail.language import detect_language
+    from chalicelib.core.mail.mime import parse_mime
+    from chalicelib.core.mail.quotes import is_forward_subject, new_text
+    from chalicelib.core.mail.screening import screen
 
     mail = parse_mime(raw)
     for name, value in (verdicts or {}).items():
@@ -95,7 +95,7 @@ def _attached_text(mail: ParsedMail, limit: int = 200_000) -> str:
     """When the body is empty and the request came as a small .txt attachment, read it from there."""
     if mail.text.strip():
         return ""
-    from .mime import decode_bytes
+    from chalicelib.core.mail.mime import decode_bytes
 
     for part in mail.attachments:
         if part.content_type == "text/plain" and 0 < part.size <= limit:

@@ -1,7 +1,7 @@
 """Who gets a request: category → department → a person, round-robin or least-loaded."""
 from __future__ import annotations
 
-from .config import DeskConfig, StaffMember
+from chalicelib.core.config import DeskConfig, StaffMember
 
 
 def candidates(config: DeskConfig, category_id: str, language: str) -> list[StaffMember]:

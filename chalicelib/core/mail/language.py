@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from chalicelib.core.quotes import strip_disclaimers
+from chalicelib.core.mail.quotes import strip_disclaimers
 
 __all__ = ["detect_language", "LANGUAGES"]
 

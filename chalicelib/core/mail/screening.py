@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from chalicelib.core.mail_model import ParsedMail
+from chalicelib.core.mail.mail_model import ParsedMail
 
 __all__ = ["Screening", "screen"]
 

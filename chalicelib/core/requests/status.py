@@ -1,8 +1,8 @@
 """The customer's view of a request's status (a view model for pages/status.html.j2)."""
 from __future__ import annotations
 
-from .config import DeskConfig
-from .models import Request
+from chalicelib.core.config import DeskConfig
+from chalicelib.core.requests.models import Request
 
 _STATUS = {
     "new": {"en": "Received, waiting for an answer", "ru": "Получена, ожидает ответа", "zh": "已收到，等待回复"},

@@ -6,10 +6,10 @@ import re
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 
-from .config import DeskConfig
-from .models import Outbound, Request
-from .render import Templates
-from .tickets import tagged_subject
+from chalicelib.core.config import DeskConfig
+from chalicelib.core.requests.models import Outbound, Request
+from chalicelib.core.render import Templates
+from chalicelib.core.requests.tickets import tagged_subject
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 CUSTOMER_LANGUAGES = ("en", "ru", "zh")

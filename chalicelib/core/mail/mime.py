@@ -17,8 +17,8 @@ from functools import lru_cache
 from io import BytesIO
 from urllib.parse import unquote_to_bytes
 
-from chalicelib.core.htmltext import html_to_text
-from chalicelib.core.mail_model import ParsedAttachment, ParsedMail, SesVerdicts
+from chalicelib.core.mail.htmltext import html_to_text
+from chalicelib.core.mail.mail_model import ParsedAttachment, ParsedMail, SesVerdicts
 
 __all__ = ["parse_mime", "decode_bytes", "decode_header_value", "safe_filename"]
 

@@ -1,0 +1,1 @@
+"""Mail: MIME parsing and charsets, HTML to text, quotes and signatures, screening, language, outgoing mail."""

@@ -1,0 +1,1 @@
+"""Requests: models, tickets, classification, assignment, status, the inbound analysis, the form."""
