@@ -203,6 +203,50 @@ class DeskTable:
                 return False
             raise
 
+    def change_status(self, request_id: str, expected: str, status: str, at: str, *,
+                      open_due: str | None = None) -> bool:
+        """Move the request from `expected` to `status`; False when its status is no longer `expected`.
+
+        Open requests stay in the sparse OPEN index under `open_due`; resolved and closed ones leave it.
+        """
+        names = {"#s": "status"}
+        values = {":from": expected, ":to": status, ":at": at, ":one": 1}
+        update = "SET #s = :to, status_since = :at, version = version + :one"
+        if status in ("resolved", "closed"):
+            update += ", resolved_at = :at REMOVE GSI2PK, GSI2SK"
+        else:
+            update += ", GSI2PK = :open, GSI2SK = :due"
+            values.update({":open": "OPEN", ":due": open_due or at})
+        return self._conditional_update(request_id, update, "#s = :from", names, values)
+
+    def set_first_response(self, request_id: str, at: str) -> bool:
+        """Record the first answer by a person; False when there was one already."""
+        return self._conditional_update(request_id, "SET first_response_at = :at",
+                                        "attribute_not_exists(first_response_at) OR attribute_type(first_response_at, :null)",
+                                        None, {":at": at, ":null": "NULL"})
+
+    def reassign(self, request_id: str, expected: str, assignee: str, department: str) -> bool:
+        """Give the request to another person, if it is still with `expected`."""
+        return self._conditional_update(
+            request_id, "SET assignee = :to, department = :dep, GSI3PK = :staff, version = version + :one",
+            "assignee = :from", None,
+            {":to": assignee, ":from": expected, ":dep": department, ":staff": f"STAFF#{assignee}", ":one": 1})
+
+    def _conditional_update(self, request_id: str, update: str, condition: str, names: dict | None,
+                            values: dict) -> bool:
+        kwargs = {"Key": {"PK": f"REQ#{request_id}", "SK": "META"}, "UpdateExpression": update,
+                  "ConditionExpression": f"attribute_exists(PK) AND ({condition})",
+                  "ExpressionAttributeValues": values}
+        if names:
+            kwargs["ExpressionAttributeNames"] = names
+        try:
+            self._table.update_item(**kwargs)
+            return True
+        except Exception as exc:
+            if self._is_conflict(exc):
+                return False
+            raise
+
     def add_message(self, message: Message, seq: str) -> bool:
         item = {"PK": f"REQ#{message.request_id}", "SK": f"MSG#{message.at}#{seq}", "type": "message",
                 **asdict(message)}

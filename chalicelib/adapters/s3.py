@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 RAW_PREFIX = "inbound/"
 ATTACHMENT_PREFIX = "attachments/"
+TEXT_PREFIX = "texts/"
 
 
 class MailStore:
@@ -33,3 +34,18 @@ class MailStore:
             Metadata={"request-id": request_id},
         )
         return key
+
+    def read_attachment(self, key: str) -> bytes:
+        if not key.startswith(ATTACHMENT_PREFIX):
+            raise ValueError(f"not an attachment key: {key}")
+        return self.read(key)
+
+    def put_text(self, request_id: str, message_key: str, text: str) -> str:
+        """Keep a message text too large for a table item; returns its key."""
+        key = f"{TEXT_PREFIX}{request_id}/{message_key}.txt"
+        self._s3.put_object(Bucket=self.bucket, Key=key, Body=text.encode("utf-8"),
+                            ContentType="text/plain; charset=utf-8", Metadata={"request-id": request_id})
+        return key
+
+    def read_text(self, key: str) -> str:
+        return self.read(key).decode("utf-8")

@@ -17,10 +17,14 @@ from ..core.clock import Clock, iso, parse_iso
 from ..core.config import DeskConfig
 from ..core.requests.intake import MailAnalysis, analyze, classify_mail, valid_address
 from ..core.links import StatusLinks
+from ..core.requests.lifecycle import after_customer_message
 from ..core.requests.models import AttachmentRef, InboundOutcome, Message, Request
-from ..core.mail.outbound import acknowledgement, assignee_notification, compose, due, single_line
+from ..core.mail.outbound import acknowledgement, due, single_line, staff_notification
 from ..core.render import Templates
 from ..core.requests.tickets import ReplyAddresses, ticket_number, ticket_period
+from .answers import StaffReplies
+from .conversation import PREVIEW_CHARS, Conversation
+from .outbox import Outbox, message_seq as _seq
 
 
 class StillInProgress(Exception):
@@ -60,6 +64,8 @@ class NewRequest:
     phone: str | None = None
     facts: dict | None = None
     attachments: list = field(default_factory=list)
+    signature: str = ""
+    """The signature block cut from the text (staff need the phone number in it)."""
 
 
 Telemetry = Callable[[str], None]
@@ -79,7 +85,12 @@ class IntakeService:
         self.status_links = status_links
         self.count = count
         self.wait_for_duplicate_seconds = wait_for_duplicate_seconds
-        self._staff_by_email = {str(s.email).lower(): s.id for s in config.staff}
+        self._staff_by_email = {str(s.email).lower(): s for s in config.staff}
+        self.outbox = Outbox(table=table, store=store, mailer=mailer, clock=clock, count=count)
+        self.conversation = Conversation(table=table, store=store)
+        self.staff_replies = StaffReplies(config=config, table=table, templates=templates,
+                                          conversation=self.conversation, outbox=self.outbox,
+                                          reply_addresses=reply_addresses, status_links=status_links)
 
     # --- email ----------------------------------------------------------------------------------
 
@@ -140,7 +151,7 @@ class IntakeService:
         except Exception:
             self.table.release(key)
             raise
-        self.table.finish(key, asdict(outcome), self.clock.now())
+        self.table.finish(key, _dedupe_record(outcome), self.clock.now())
         return outcome
 
     def _thread_or_create(self, analysis: MailAnalysis, raw_key: str, now: datetime, claim: str) -> InboundOutcome:
@@ -155,6 +166,7 @@ class IntakeService:
             classification=classify_mail(self.config, analysis), received_at=now,
             message_id=mail.message_id, in_reply_to=mail.message_id,
             references=tuple(mail.references), raw_key=raw_key, attachments=mail.attachments,
+            signature=analysis.signature,
         )
         return self._open(new, claim)
 
@@ -170,40 +182,83 @@ class IntakeService:
                 return request
         for ticket in analysis.tagged_tickets:
             request = self.table.get_request(ticket)
-            # A tag alone is easy to copy: it counts only when the request's own customer writes.
-            if request and analysis.customer and request.customer_email == analysis.customer:
+            # A tag alone is easy to copy: it counts only when the request's own customer or an
+            # authenticated staff member writes.
+            if request and analysis.customer and (request.customer_email == analysis.customer
+                                                  or self._verified_staff(analysis) is not None):
                 return request
         return None
 
+    def _verified_staff(self, analysis: MailAnalysis):
+        """The staff member who wrote this, when the sender is configured staff and authenticated."""
+        member = self._staff_by_email.get(analysis.customer or "")
+        return member if member is not None and member.active and analysis.authenticated else None
+
     def _thread(self, request: Request, analysis: MailAnalysis, raw_key: str, at: str) -> InboundOutcome:
         mail = analysis.mail
-        staff_id = self._staff_by_email.get(analysis.customer or "")
-        author = staff_id or analysis.customer or "unknown"
         seq = _seq(mail.message_id or raw_key)
-        refs = self._store_attachments(request.request_id, seq, mail.attachments)
-        self.table.add_message(Message(request.request_id, "in", at, author, "reply", mail.subject,
+        sender = analysis.customer or ""
+        addressed_staff = {staff for rid, staff in analysis.staff_addressed if rid == request.request_id}
+        member = self._verified_staff(analysis)
+        # A staff member who is also this request's customer and writes to the customer's reply
+        # address writes as the customer.
+        as_staff = member is not None and (member.id in addressed_staff or sender != request.customer_email)
+        claims_staff = sender in self._staff_by_email or (addressed_staff and sender != request.customer_email)
+        base = dict(request_id=request.request_id, ticket=request.ticket, language=analysis.language,
+                    category=request.category, priority=request.priority, subject=mail.subject,
+                    text=analysis.text, message_id=mail.message_id, reply_to=request.reply_address,
+                    defects=list(mail.defects))
+        if as_staff:
+            result = self.staff_replies.handle(request, member, text=analysis.text, subject=mail.subject,
+                                               message_id=mail.message_id, attachments=mail.attachments,
+                                               raw_key=raw_key, at=at, seq=seq)
+            self.count("threaded_staff")
+            current = self.table.get_request(request.request_id) or request
+            return InboundOutcome("threaded", None, assignee=current.assignee, author="staff",
+                                  staff_action=result.action, answer_message_id=result.answer_message_id,
+                                  attachments=_attachment_view(self._refs_of(request.request_id, seq)),
+                                  status=current.status, **base)
+        if claims_staff:
+            return self._unverified(request, analysis, raw_key, at, seq, base)
+        refs = self.conversation.store_attachments(request.request_id, seq, mail.attachments)
+        self.conversation.keep(Message(request.request_id, "in", at, sender or "unknown", "reply", mail.subject,
                                        analysis.text, mail.message_id, refs, raw_key), seq)
-        if mail.message_id:
-            self.table.index_message_id(mail.message_id, request.request_id, "in")
-        is_staff = staff_id is not None
-        self.table.add_event(request.request_id, at, seq, "staff_replied" if is_staff else "customer_replied",
-                             author=author, message_id=mail.message_id)
-        self.table.touch_request(request.request_id, at, "last_staff_message_at" if is_staff
-                                 else "last_customer_message_at")
-        self.count("threaded_" + ("staff" if is_staff else "customer"))
-        if not is_staff:
-            self._facts_given(request, analysis.text or mail.text, at, seq)
-            notification = assignee_notification(self.config, self.templates, request, analysis.text,
-                                                 [a.filename for a in refs], "customer_replied", f".{seq}",
-                                                 sender=f"{mail.from_name} <{analysis.customer or '-'}>")
-            if self.table.enqueue(notification, at):
-                self.send(notification.outbox_id)
-        return InboundOutcome(
-            "threaded", None, request_id=request.request_id, ticket=request.ticket, language=analysis.language,
-            category=request.category, priority=request.priority, assignee=request.assignee,
-            subject=mail.subject, text=analysis.text, attachments=_attachment_view(refs),
-            message_id=mail.message_id, reply_to=request.reply_address, defects=list(mail.defects),
-        )
+        self.table.add_event(request.request_id, at, seq, "customer_replied", author=sender or "unknown",
+                             message_id=mail.message_id)
+        self.table.touch_request(request.request_id, at, "last_customer_message_at")
+        self.count("threaded_customer")
+        self._facts_given(request, analysis.text or mail.text, at, seq)
+        current = self.conversation.move_status(request.request_id, after_customer_message, at, seq,
+                                                by="customer") or request
+        member = self.config.staff_member(current.assignee)
+        notification = staff_notification(
+            self.config, self.templates, current, member, event="customer_replied", text=analysis.text,
+            reply_to=self.reply_addresses.for_staff(request.request_id, member.id), attachments=refs,
+            signature=analysis.signature, sender=f"{mail.from_name} <{sender or '-'}>", ident=f".{seq}")
+        self.outbox.queue_and_send(notification, at)
+        return InboundOutcome("threaded", None, assignee=current.assignee, author="customer",
+                              attachments=_attachment_view(refs), status=current.status, **base)
+
+    def _unverified(self, request: Request, analysis: MailAnalysis, raw_key: str, at: str, seq: str,
+                    base: dict) -> InboundOutcome:
+        """Mail that claims to come from staff but is not vouched for by its domain (or comes to a staff
+        reply address from someone else) is kept for the record and changes nothing: no answer is sent,
+        no command runs, the status stays."""
+        mail = analysis.mail
+        v = mail.verdicts
+        self.conversation.keep(Message(request.request_id, "in", at, analysis.customer or "unknown", "unverified",
+                                       mail.subject, analysis.text, mail.message_id, [], raw_key), seq)
+        self.table.add_event(request.request_id, at, seq, "unverified_staff_message",
+                             author=analysis.customer or "unknown", spf=v.spf, dkim=v.dkim, dmarc=v.dmarc)
+        self.count("unverified_staff")
+        return InboundOutcome("threaded", "unverified", assignee=request.assignee, author="unverified",
+                              status=request.status, **base)
+
+    def _refs_of(self, request_id: str, seq: str) -> list[AttachmentRef]:
+        for m in self.table.messages(request_id):
+            if m["SK"].endswith(f"#{seq}"):
+                return [AttachmentRef(**a) for a in m.get("attachments") or []]
+        return []
 
     def _facts_given(self, request: Request, text: str, at: str, seq: str) -> None:
         """A reply that gives a missing fact (the monthly need) takes it off the request's list."""
@@ -258,11 +313,9 @@ class IntakeService:
         if self.table.create_request(request):
             self.table.increment(f"open#{assignee.id}")
         seq = _seq(new.message_id or ticket)
-        refs = self._store_attachments(ticket, seq, new.attachments or [])
-        self.table.add_message(Message(ticket, "in", at, new.customer_email or "unknown", new.source, new.subject,
+        refs = self.conversation.store_attachments(ticket, seq, new.attachments or [])
+        self.conversation.keep(Message(ticket, "in", at, new.customer_email or "unknown", new.source, new.subject,
                                        new.text, new.message_id, refs, new.raw_key), seq)
-        if new.message_id:
-            self.table.index_message_id(new.message_id, ticket, "in")
         for n, (event, data) in enumerate([
             ("received", {"source": new.source, "message_id": new.message_id}),
             ("classified", {"category": c.category, "priority": c.priority, "language": new.language,
@@ -273,15 +326,17 @@ class IntakeService:
             self.table.add_event(ticket, at, f"{n}", event, **data)
 
         ack_id = self._acknowledge(request, new, now)
-        notification = assignee_notification(config, self.templates, request, new.text,
-                                             [a.filename for a in refs])
-        if self.table.enqueue(notification, at):
-            self.send(notification.outbox_id)
+        notification = staff_notification(
+            config, self.templates, request, assignee, event="assigned", text=new.text,
+            reply_to=self.reply_addresses.for_staff(ticket, assignee.id), attachments=refs,
+            signature=new.signature)
+        self.outbox.queue_and_send(notification, at)
         return InboundOutcome(
             "created", None, request_id=ticket, ticket=ticket, language=new.language, category=c.category,
             priority=c.priority, assignee=assignee.id, subject=new.subject, text=new.text,
             attachments=_attachment_view(refs), message_id=new.message_id, ack_message_id=ack_id,
-            reply_to=request.reply_address, missing_facts=list(c.missing_facts),
+            reply_to=request.reply_address, missing_facts=list(c.missing_facts), status=request.status,
+            author="customer",
         )
 
     def _acknowledge(self, request: Request, new: NewRequest, now: datetime) -> str | None:
@@ -299,15 +354,8 @@ class IntakeService:
                               self.status_links.url(request.request_id), new.in_reply_to, list(new.references))
         if self.table.enqueue(ack, iso(now)):
             self.table.index_message_id(ack.message_id, request.request_id, "out")
-            self.send(ack.outbox_id)
+            self.outbox.send(ack.outbox_id)
         return ack.message_id
-
-    def _store_attachments(self, request_id: str, seq: str, attachments: list) -> list[AttachmentRef]:
-        refs = []
-        for index, part in enumerate(attachments):
-            key = self.store.put_attachment(request_id, seq, index, part.filename, part.content_type, part.data)
-            refs.append(AttachmentRef(part.filename, part.content_type, part.size, key))
-        return refs
 
     # --- form -----------------------------------------------------------------------------------
 
@@ -354,45 +402,28 @@ class IntakeService:
         request_id = self.status_links.request_of(token)
         return self.table.get_request(request_id) if request_id else None
 
+    def messages(self, request_id: str) -> list[dict]:
+        return self.table.messages(request_id)
+
     # --- sending --------------------------------------------------------------------------------
 
     def send(self, outbox_id: str) -> bool:
-        """Send one queued email if nobody else is sending it. Failures stay queued for send_outbox."""
-        now = self.clock.now()
-        mail = self.table.claim_outbound(outbox_id, now)
-        if mail is None:
-            return False
-        recipients = [a for a in (valid_address(t) for t in mail.to) if a]
-        if not recipients:
-            self.table.mark_unsent(outbox_id, "no valid recipient", give_up=True)
-            return False
-        try:
-            ses_id = self.mailer.send_raw(compose(mail, now), mail.from_address, recipients)
-        except Exception as exc:  # noqa: BLE001 - a failed send is retried by the schedule
-            attempts = (self.table.outbound(outbox_id) or {}).get("attempts", 1)
-            self.table.mark_unsent(outbox_id, f"{type(exc).__name__}: {exc}", give_up=attempts >= 5)
-            self.count("send_failed")
-            return False
-        self.table.mark_sent(outbox_id, ses_id, iso(now))
-        if mail.request_id:
-            region_domain = getattr(self.mailer, "message_id_domain", None)
-            if region_domain:
-                self.table.index_message_id(f"<{ses_id}@{region_domain}>", mail.request_id, "out")
-            self.table.add_message(Message(mail.request_id, "out", iso(now), "desk", mail.kind, mail.subject,
-                                           mail.text, mail.message_id), _seq(mail.outbox_id))
-        self.count("sent")
-        return True
+        return self.outbox.send(outbox_id)
 
     def send_outbox(self) -> int:
-        return sum(1 for outbox_id in self.table.pending_outbound() if self.send(outbox_id))
-
-
-def _seq(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
+        return self.outbox.send_pending()
 
 
 def _attachment_view(refs: list[AttachmentRef]) -> list[dict]:
     return [{"filename": r.filename, "content_type": r.content_type, "size": r.size} for r in refs]
+
+
+def _dedupe_record(outcome: InboundOutcome) -> dict:
+    """The outcome a duplicate delivery answers, with the text cut to what fits a table item."""
+    record = asdict(outcome)
+    if record.get("text") and len(record["text"]) > PREVIEW_CHARS:
+        record["text"] = record["text"][:PREVIEW_CHARS]
+    return record
 
 
 def _outcome_record(outcome: InboundOutcome) -> dict:

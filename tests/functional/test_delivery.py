@@ -96,7 +96,7 @@ def test_queued_mail_that_failed_to_send_goes_out_on_the_next_schedule_run(desk)
             return self.inner.send_raw(raw, source, destinations)
 
     mailer = FlakyMailer(desk.service.mailer)
-    desk.service.mailer = mailer
+    desk.service.outbox.mailer = mailer
     outcome = desk.receive(ORDER)
     assert outcome.outcome == "created" and desk.sent() == []
     mailer.fail = False
@@ -125,7 +125,7 @@ def test_a_retry_after_a_failure_midway_writes_the_same_request_not_a_second_one
                 raise ConnectionError("S3 timed out")
             return self.inner.put_attachment(*args, **kwargs)
 
-    desk.service.store = BrokenOnce(desk.service.store)
+    desk.service.conversation.store = BrokenOnce(desk.service.conversation.store)
     raw = (Path(CORPUS) / "new_17_en_outlook_mixed_pdf_png_docx_order.eml").read_bytes()
     key = desk.put_raw(raw)
     try:
@@ -150,7 +150,7 @@ def test_mail_that_keeps_failing_is_given_up_after_five_attempts_and_leaves_the_
         def send_raw(self, raw, source, destinations):
             raise ConnectionError("SES unreachable")
 
-    desk.service.mailer = DownMailer()
+    desk.service.outbox.mailer = DownMailer()
     desk.receive(ORDER)
     for _ in range(6):
         desk.service.send_outbox()

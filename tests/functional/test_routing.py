@@ -104,7 +104,7 @@ def test_the_assignee_is_told_who_actually_wrote_the_reply(desk):
                       "col1@maasvlakte-logistics.nl", f"In-Reply-To: {first.ack_message_id}\r\n")
     assert desk.receive(colleague).outcome == "threaded"
     assignee = str(desk.service.config.staff_member(first.assignee).email)
-    told = [m for m in desk.sent_to(assignee) if "replied" in m["text"] or "ответил" in m["text"]]
+    told = [m for m in desk.sent_to(assignee) if "wrote again" in m["text"] or "снова написал" in m["text"]]
     assert len(told) == 1 and "anna@maasvlakte-logistics.nl" in told[0]["text"]
 
 

@@ -1,4 +1,4 @@
-"""Outgoing email: the acknowledgement and staff notification, rendered and composed as MIME."""
+"""Outgoing email: the acknowledgement, staff notifications, staff answers, rendered and composed as MIME."""
 from __future__ import annotations
 
 import hashlib
@@ -6,8 +6,8 @@ import re
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 
-from chalicelib.core.config import DeskConfig
-from chalicelib.core.requests.models import Outbound, Request
+from chalicelib.core.config import DeskConfig, StaffMember
+from chalicelib.core.requests.models import AttachmentRef, Outbound, Request
 from chalicelib.core.render import Templates
 from chalicelib.core.requests.tickets import tagged_subject
 
@@ -77,27 +77,58 @@ def acknowledgement(config: DeskConfig, templates: Templates, request: Request, 
     )
 
 
-def assignee_notification(config: DeskConfig, templates: Templates, request: Request, text: str,
-                          attachment_names: list[str], event: str = "assigned", ident: str = "",
-                          sender: str | None = None) -> Outbound:
-    """Tell the assignee about their request: `event` is 'assigned' or 'customer_replied' (from `sender`)."""
-    member = config.staff_member(request.assignee)
-    lang = "ru" if member.languages and member.languages[0] == "ru" else "en"
+STAFF_LANGUAGES = ("en", "ru", "zh")
+
+_PRIORITY = {"normal": {"en": "normal", "ru": "обычный", "zh": "普通"},
+             "urgent": {"en": "URGENT", "ru": "СРОЧНО", "zh": "紧急"}}
+
+
+def staff_language(member: StaffMember) -> str:
+    """The first of the member's languages that staff mail is written in; English otherwise."""
+    return next((lang for lang in member.languages if lang in STAFF_LANGUAGES), "en")
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB"):
+        if n < 1024 or unit == "MB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"
+
+
+def staff_notification(config: DeskConfig, templates: Templates, request: Request, member: StaffMember, *,
+                       event: str, text: str, reply_to: str, attachments: list[AttachmentRef] = (),
+                       signature: str = "", sender: str | None = None, ident: str = "",
+                       note: str = "") -> Outbound:
+    """Tell a staff member about a request: `event` is 'assigned', 'customer_replied' (from `sender`) or
+    'reassigned' (with the colleague's `note`).
+
+    Everything staff need to answer is in it (the phone, the form's facts, the attachments, the
+    signature block cut from the text), in the member's language; replying to it answers the customer.
+    """
+    lang = staff_language(member)
     category = config.category(request.category)
     due = datetime.strptime(request.due_first_response, "%Y-%m-%dT%H:%M:%S.%fZ")
+    labels = {f.id: f.label.get(lang) for c in config.categories for f in c.required_facts}
     view = {
         "desk_name": config.desk.name,
         "staff_name": member.name,
         "event": event,
         "ticket": request.ticket,
         "customer": single_line(sender or f"{request.customer_name} <{request.customer_email or '-'}>", 300),
+        "phone": single_line(request.phone or "", 60),
         "category": category.name.get(lang),
-        "priority": request.priority,
+        "department": config.department(request.department).name.get(lang),
+        "priority": _PRIORITY.get(request.priority, {}).get(lang, request.priority),
+        "urgent": request.priority == "urgent",
         "due_first_response": f"{due:%Y-%m-%d %H:%M} UTC",
         "subject": single_line(request.subject, 300),
+        "facts": [(labels.get(k, k), single_line(str(v), 300)) for k, v in (request.facts or {}).items()],
         "missing": [f.label.get(lang) for f in category.required_facts if f.id in request.missing_facts],
-        "attachments": attachment_names,
+        "attachments": [(a.filename, _size(a.size)) for a in attachments],
         "text": summary_of(text, 4000),
+        "signature": summary_of(signature, 800),
+        "note": summary_of(note, 2000),
     }
     domain = str(config.desk.address).split("@", 1)[1]
     return Outbound(
@@ -111,7 +142,78 @@ def assignee_notification(config: DeskConfig, templates: Templates, request: Req
         text=templates.render(f"email/{lang}/assigned.txt.j2", **view),
         html=None,
         message_id=message_id_for(event, f"{request.request_id}.{member.id}{ident}", domain),
+        reply_to=reply_to,
+        automatic=True,
+        language=lang,
+    )
+
+
+def staff_answer(config: DeskConfig, templates: Templates, request: Request, member: StaffMember, *,
+                 text: str, ident: str, status_url: str | None, in_reply_to: str | None,
+                 references: list[str], attachments: list[AttachmentRef] = (),
+                 resolved: bool = False) -> Outbound:
+    """A staff member's answer, sent to the customer from the desk's address, in the request's thread."""
+    lang = customer_language(request.language)
+    view = {
+        "lang": lang,
+        "title": request.ticket,
+        "desk_name": config.desk.name,
+        "ticket": request.ticket,
+        "customer_name": single_line(request.customer_name, 80),
+        "staff_name": member.name,
+        "text": text.strip(),
+        "resolved": resolved,
+        "status_url": status_url,
+    }
+    domain = str(config.desk.address).split("@", 1)[1]
+    refs = [r for r in references if r]
+    if in_reply_to and in_reply_to not in refs:
+        refs.append(in_reply_to)
+    return Outbound(
+        outbox_id=f"answer.{request.request_id}.{ident}",
+        kind="answer",
+        request_id=request.request_id,
+        to=[request.customer_email] if request.customer_email else [],
+        from_address=str(config.desk.address),
+        from_name=f"{member.name} ({config.desk.name})",
+        subject="Re: " + tagged_subject(request.ticket, single_line(request.subject, 250)),
+        text=templates.render(f"email/{lang}/answer.txt.j2", **view),
+        html=templates.render(f"email/{lang}/answer.html.j2", **view),
+        message_id=message_id_for("answer", f"{request.request_id}.{ident}", domain),
         reply_to=request.reply_address,
+        in_reply_to=in_reply_to,
+        references=refs,
+        automatic=False,
+        language=lang,
+        attachments=[{"filename": a.filename, "content_type": a.content_type, "size": a.size, "key": a.key}
+                     for a in attachments],
+        author=member.id,
+    )
+
+
+def staff_notice(config: DeskConfig, templates: Templates, request: Request, member: StaffMember, *,
+                 notice: str, ident: str, reply_to: str, detail: str = "",
+                 in_reply_to: str | None = None) -> Outbound:
+    """A short reply to a staff member about their own reply: the note was kept, the command was not
+    understood, the person to assign was not found. `notice` names the template's case."""
+    lang = staff_language(member)
+    view = {"desk_name": config.desk.name, "staff_name": member.name, "ticket": request.ticket,
+            "notice": notice, "detail": single_line(detail, 200),
+            "staff": [(m.id, m.name) for m in config.staff if m.active]}
+    domain = str(config.desk.address).split("@", 1)[1]
+    return Outbound(
+        outbox_id=f"notice.{request.request_id}.{member.id}.{ident}",
+        kind="notice",
+        request_id=request.request_id,
+        to=[str(member.email)],
+        from_address=str(config.desk.address),
+        from_name=config.desk.name,
+        subject="Re: " + tagged_subject(request.ticket, single_line(request.subject, 250)),
+        text=templates.render(f"email/{lang}/staff_notice.txt.j2", **view),
+        message_id=message_id_for("notice", f"{request.request_id}.{member.id}.{ident}", domain),
+        reply_to=reply_to,
+        in_reply_to=in_reply_to,
+        references=[in_reply_to] if in_reply_to else [],
         automatic=True,
         language=lang,
     )
@@ -126,12 +228,13 @@ def _header(name: str, value: str) -> bytes:
     return f"{name}: {Header(value, 'utf-8', header_name=name).encode(linesep=chr(10))}".encode()
 
 
-def compose(mail: Outbound, date: datetime) -> bytes:
+def compose(mail: Outbound, date: datetime, attachments: list[tuple[str, str, bytes]] = ()) -> bytes:
     """The raw MIME of an outgoing email. Names are single-lined, so no header can be split.
 
     The address headers are written here and only the body goes through the email package: its
     generic header folding and per-message boundary regex cost more than the rest of the pipeline.
     Bodies are base64, so the boundary (with '_' and '=') can never occur inside a part.
+    `attachments` are (filename, content type, bytes), read by the caller from where they are kept.
     """
     from email.mime.multipart import MIMEMultipart
     from email.mime.text import MIMEText
@@ -145,6 +248,8 @@ def compose(mail: Outbound, date: datetime) -> bytes:
         body.attach(MIMEText(mail.html, "html", "utf-8"))
     else:
         body = text_part
+    if attachments:
+        body = _with_attachments(body, mail.message_id, attachments)
     headers = [
         _header("From", formataddr((single_line(mail.from_name, 80), mail.from_address), charset="utf-8")),
         _header("To", ", ".join(single_line(to, 320) for to in mail.to)),
@@ -160,6 +265,24 @@ def compose(mail: Outbound, date: datetime) -> bytes:
         _header("Content-Language", mail.language),
     ]
     return b"\n".join(headers) + b"\n" + body.as_bytes()
+
+
+def _with_attachments(body, message_id: str, attachments: list[tuple[str, str, bytes]]):
+    from email.mime.base import MIMEBase
+    from email.mime.multipart import MIMEMultipart
+    from email import encoders
+
+    boundary = "=_rf_m" + hashlib.sha256(message_id.encode()).hexdigest()[:27]
+    mixed = MIMEMultipart("mixed", boundary=boundary)
+    mixed.attach(body)
+    for filename, content_type, data in attachments:
+        maintype, _, subtype = (content_type or "application/octet-stream").partition("/")
+        part = MIMEBase(maintype or "application", subtype or "octet-stream")
+        part.set_payload(data)
+        encoders.encode_base64(part)
+        part.add_header("Content-Disposition", "attachment", filename=("utf-8", "", filename))
+        mixed.attach(part)
+    return mixed
 
 
 def due(received: datetime, hours: float) -> datetime:

@@ -48,6 +48,20 @@ class MailAnalysis:
     """Request ids named by valid signed reply addresses among the recipients."""
     referenced_ids: list[str] = field(default_factory=list)
     tagged_tickets: list[str] = field(default_factory=list)
+    signature: str = ""
+    """The signature block cut from the end of the new text (names, phones, company)."""
+    staff_addressed: list[tuple[str, str]] = field(default_factory=list)
+    """(request id, staff id) of each staff reply address among the recipients."""
+
+    @property
+    def authenticated(self) -> bool:
+        """The sender's domain vouches for the From address: DKIM or SPF pass, and DMARC does not fail.
+
+        Without verdicts (no SES notification, no Authentication-Results) nothing is vouched for.
+        """
+        v = self.mail.verdicts
+        passed = (v.dkim or "").upper() == "PASS" or (v.spf or "").upper() == "PASS"
+        return passed and (v.dmarc or "").upper() != "FAIL"
 
     @property
     def looks_like_mail(self) -> bool:
@@ -70,11 +84,14 @@ def analyze(raw: bytes, config: DeskConfig, reply_addresses: ReplyAddresses,
             setattr(mail.verdicts, name, value)
     recipients = [*envelope_recipients, *mail.to, *mail.cc, *mail.headers.get("delivered-to", []),
                   *mail.headers.get("x-original-to", [])]
-    named = []
+    named, staff_addressed = [], []
     for address in recipients:
         request_id = reply_addresses.request_of(address)
         if request_id and request_id not in named:
             named.append(request_id)
+        staff = reply_addresses.staff_of(address)
+        if staff and staff not in staff_addressed:
+            staff_addressed.append(staff)
     tagged = tags_in(mail.subject)
     # A forward (not into one of our threads) brings its forwarded text as part of the request.
     forwarded = is_forward_subject(mail.subject) and not named and not tagged
@@ -83,12 +100,43 @@ def analyze(raw: bytes, config: DeskConfig, reply_addresses: ReplyAddresses,
         mail=mail,
         screening=screen(mail, config.desk.own_addresses),
         text=text,
+        signature=signature_block(mail.text, text),
         language=detect_language(mail.subject, text or mail.text),
         customer=valid_address(mail.customer_address),
         reply_to_requests=named,
         referenced_ids=[*mail.references, *(i for i in mail.in_reply_to if i not in mail.references)],
         tagged_tickets=tagged,
+        staff_addressed=staff_addressed,
     )
+
+
+_HISTORY_START = re.compile(
+    r"^\s*(?:>|-{3,}|_{5,}|\*?(?:from|von|de|от|発信者|差出人|发件人|發件人|寄件者)\s*\*?\s*[:：])", re.IGNORECASE)
+_ATTRIBUTION_END = re.compile(r"[:：]\s*$")
+_SEPARATOR = re.compile(r"^\s*(?:--\s*|—|__)\s*$")
+
+
+def signature_block(full: str, new: str, max_lines: int = 12, max_chars: int = 800) -> str:
+    """The lines that followed the new text in the message, up to the quoted history: the signature
+    that `new_text` cut off (staff need the phone number in it). Empty when nothing was cut."""
+    last = next((line.strip() for line in reversed((new or "").split("\n")) if line.strip()), "")
+    if not last or not full:
+        return ""
+    lines = full.replace("\r\n", "\n").split("\n")
+    start = next((i for i, line in enumerate(lines) if line.strip() == last), None)
+    if start is None:
+        return ""
+    block: list[str] = []
+    for line in lines[start + 1:]:
+        if _HISTORY_START.match(line) or (_ATTRIBUTION_END.search(line) and len(line) > 20):
+            break
+        if _SEPARATOR.match(line) and not block:
+            continue
+        block.append(line.rstrip())
+        if len(block) >= max_lines:
+            break
+    text = "\n".join(block).strip()
+    return text[:max_chars]
 
 
 def _attached_text(mail: ParsedMail, limit: int = 200_000) -> str:

@@ -38,6 +38,9 @@ class Request:
     phone: str | None = None
     raw_key: str | None = None
     version: int = 1
+    first_response_at: str | None = None
+    """When a person first answered (the automatic acknowledgement does not count)."""
+    resolved_at: str | None = None
 
 
 @dataclass
@@ -49,12 +52,16 @@ class Message:
     author: str
     """Customer address, staff id or 'desk' for automatic mail."""
     kind: str
-    """'request', 'reply', 'ack', 'notification', 'form'."""
+    """In: 'email', 'form', 'reply' (the customer's), 'staff' (a staff member's reply), 'note' (internal),
+    'unverified' (claims to be from staff, failed authentication). Out: 'ack', 'answer', 'notification',
+    'notice'."""
     subject: str
     text: str
     message_id: str | None = None
     attachments: list[AttachmentRef] = field(default_factory=list)
     raw_key: str | None = None
+    text_key: str | None = None
+    """Where the whole text is kept when it is too large for the table (`text` is then its beginning)."""
 
 
 @dataclass
@@ -76,6 +83,10 @@ class Outbound:
     automatic: bool = True
     """Automatic mail carries Auto-Submitted: auto-replied (RFC 3834)."""
     language: str = "en"
+    attachments: list[dict] = field(default_factory=list)
+    """Files to attach: filename, content_type, size and the S3 key they are kept under."""
+    author: str = "desk"
+    """'desk' for automatic mail; the staff id whose answer this is."""
 
 
 @dataclass
@@ -100,3 +111,13 @@ class InboundOutcome:
     duplicate: bool = False
     missing_facts: list[str] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
+    status: str | None = None
+    """The request's status after this message."""
+    author: str | None = None
+    """Threaded and created mail: 'customer', 'staff', or 'unverified' (claims to be staff, failed
+    authentication, changed nothing)."""
+    staff_action: str | None = None
+    """What a staff reply did: 'answered', 'resolved', 'note', 'assigned', 'empty', 'unknown_command',
+    'unknown_person'."""
+    answer_message_id: str | None = None
+    """The Message-ID of the answer a staff reply sent to the customer."""

@@ -5,11 +5,19 @@ from chalicelib.core.config import DeskConfig
 from chalicelib.core.requests.models import Request
 
 _STATUS = {
-    "new": {"en": "Received, waiting for an answer", "ru": "Получена, ожидает ответа", "zh": "已收到，等待回复"},
-    "in_progress": {"en": "In progress", "ru": "В работе", "zh": "处理中"},
-    "resolved": {"en": "Resolved", "ru": "Решена", "zh": "已解决"},
-    "closed": {"en": "Closed", "ru": "Закрыта", "zh": "已关闭"},
+    "new": {"en": "Received, waiting for our answer", "ru": "Получен, ожидает нашего ответа",
+            "zh": "已收到，等待我们答复"},
+    "open": {"en": "Your message is with us, we will answer", "ru": "Ваше сообщение у нас, мы ответим",
+             "zh": "我们已收到您的留言，将尽快答复"},
+    "waiting_customer": {"en": "We answered; waiting for your reply", "ru": "Мы ответили и ждём вашего ответа",
+                         "zh": "我们已答复，等待您的回复"},
+    "resolved": {"en": "Resolved", "ru": "Решён", "zh": "已解决"},
+    "closed": {"en": "Closed", "ru": "Закрыт", "zh": "已关闭"},
 }
+
+_CUSTOMER_KINDS = ("email", "form", "reply")
+
+_WHO = {"customer": {"en": "You", "ru": "Вы", "zh": "您"}}
 
 PAGE_TEXTS = {
     "bad_link": {"en": "This status link is not valid.", "ru": "Ссылка на статус недействительна.",
@@ -29,11 +37,38 @@ def page_text(key: str, lang: str) -> str:
     return texts.get(lang) or texts["en"]
 
 
-def status_view(config: DeskConfig, request: Request, lang: str) -> dict:
+def _when(at: str) -> str:
+    return at[:16].replace("T", " ") + " UTC"
+
+
+def conversation_view(config: DeskConfig, messages: list[dict], lang: str) -> list[dict]:
+    """Both sides' messages as the customer sees them, oldest first: what they wrote and what staff
+    answered. Internal notes, notifications and mail that failed authentication are left out."""
+    staff = {m.id: m.name for m in config.staff}
+    shown = []
+    for m in sorted(messages, key=lambda m: m["at"]):
+        if m["direction"] != "in":
+            continue
+        if m["kind"] in _CUSTOMER_KINDS:
+            who, side = _WHO["customer"].get(lang, "You"), "customer"
+        elif m["kind"] == "staff" and (m.get("text") or "").strip():
+            who, side = staff.get(m["author"], config.desk.name), "staff"
+        else:
+            continue
+        shown.append({"who": who, "side": side, "when": _when(m["at"]), "text": (m.get("text") or "").strip(),
+                      "truncated": bool(m.get("text_key")),
+                      "attachments": [a["filename"] for a in m.get("attachments") or []]})
+    return shown
+
+
+def status_view(config: DeskConfig, request: Request, lang: str, messages: list[dict] = ()) -> dict:
     return {
         "ticket": request.ticket,
         "subject": request.subject,
-        "status": _STATUS.get(request.status, {}).get(lang, request.status),
+        "status": _STATUS.get(request.status, {}).get(lang) or _STATUS.get(request.status, {}).get("en")
+        or request.status,
+        "status_code": request.status,
         "category": config.category(request.category).name.get(lang),
-        "created": request.created_at[:16].replace("T", " ") + " UTC",
+        "created": _when(request.created_at),
+        "messages": conversation_view(config, list(messages), lang),
     }

@@ -35,9 +35,12 @@ def tagged_subject(ticket: str, subject: str) -> str:
 
 
 class ReplyAddresses:
-    """Plus-addressed reply addresses signed with HMAC: desk+r.rf-2611-0042.<sig>@example.com.
+    """Plus-addressed reply addresses signed with HMAC.
 
-    The signature is lower-case hex so that mail systems that fold the local part's case keep it valid.
+    A customer's: desk+r.rf-2611-0042.<sig>@example.com. A staff member's, on every desk email sent
+    to them about a request: desk+s.rf-2611-0042.olga.<sig>@example.com, so that a staff reply is
+    recognised by the address it was sent to, not only by its sender. The signature is lower-case hex
+    so that mail systems that fold the local part's case keep it valid.
     """
 
     def __init__(self, desk_address: str, secret: bytes):
@@ -47,18 +50,38 @@ class ReplyAddresses:
     def _sign(self, kind: str, ident: str) -> str:
         return hmac.new(self._secret, f"{kind}.{ident}".encode(), hashlib.sha256).hexdigest()[:12]
 
-    def for_request(self, request_id: str) -> str:
-        ident = request_id.lower()
-        return f"{self._local}+r.{ident}.{self._sign('r', ident)}@{self._domain}"
+    def _address(self, kind: str, ident: str) -> str:
+        return f"{self._local}+{kind}.{ident}.{self._sign(kind, ident)}@{self._domain}"
 
-    def request_of(self, address: str) -> str | None:
-        """The request id a reply address names, or None when it is not ours or the signature is wrong."""
+    def for_request(self, request_id: str) -> str:
+        return self._address("r", request_id.lower())
+
+    def for_staff(self, request_id: str, staff_id: str) -> str:
+        return self._address("s", f"{request_id.lower()}.{staff_id.lower()}")
+
+    def _parse(self, address: str) -> tuple[str, str] | None:
         local, _, domain = (address or "").lower().partition("@")
         base, plus, tag = local.partition("+")
         if domain != self._domain or base != self._local or not plus:
             return None
         kind, _, rest = tag.partition(".")
         ident, _, signature = rest.rpartition(".")
-        if kind != "r" or not ident or not hmac.compare_digest(signature, self._sign("r", ident)):
+        if kind not in ("r", "s") or not ident or not hmac.compare_digest(signature, self._sign(kind, ident)):
             return None
-        return ident.upper()
+        return kind, ident
+
+    def request_of(self, address: str) -> str | None:
+        """The request id a reply address (customer's or staff's) names; None when not ours or forged."""
+        parsed = self._parse(address)
+        if parsed is None:
+            return None
+        kind, ident = parsed
+        return ident.partition(".")[0].upper()
+
+    def staff_of(self, address: str) -> tuple[str, str] | None:
+        """(request id, staff id) of a staff reply address; None for any other address."""
+        parsed = self._parse(address)
+        if parsed is None or parsed[0] != "s":
+            return None
+        request_id, _, staff_id = parsed[1].partition(".")
+        return request_id.upper(), staff_id
