@@ -184,9 +184,10 @@ def cold_app_run(stack: ColdStack, env: dict[str, str], extra_flags: tuple[str, 
     event = json.dumps(stack.sns_event([stack.desk_address]))
     wall, out, err = _spawn([APP_CHILD], {**env, **stack.function_environment(), "RF_BENCH_EVENT": event},
                             extra_flags)
+    calls = stack.counter.take()  # before the checks below, which read the table themselves
     outcome = _outcome_line(out)
     stack.check_handled(outcome)
-    return ColdRun(wall, _parse_child(out.strip().splitlines()[-1]), stack.counter.take(), outcome), err
+    return ColdRun(wall, _parse_child(out.strip().splitlines()[-1]), calls, outcome), err
 
 
 def cold_boto3_run(stack: ColdStack, env: dict[str, str], calls: dict, mail: dict,
