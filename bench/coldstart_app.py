@@ -8,8 +8,9 @@ and sends the acknowledgement through SES.
 
 -I keeps PYTHON* variables, the user site and the script's folder off sys.path; the repository root is
 put on sys.path by hand below (what Lambda's task root does for app.py). It prints the handler's
-outcome as `outcome <json>`, then, last, `coldstart <script_s> <spawn_to_end_s> <phase>=<s> ...`, times from time.perf_counter
-(CLOCK_MONOTONIC, shared with the parent, which passes its spawn instant in RF_BENCH_T0).
+outcome as `outcome <json>`, then, last, `coldstart <script_s> <spawn_to_end_s> <phase>=<s> ...`,
+times from time.perf_counter (CLOCK_MONOTONIC, shared with the parent, which passes its spawn instant
+in RF_BENCH_T0).
 """
 import time
 
