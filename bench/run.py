@@ -25,15 +25,19 @@ import time
 from pathlib import Path
 
 from bench import Pipeline
+from bench.coldstack import RAW_KEY, ColdStack, ColdStartFailed
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results.json"
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "mail"
 COLD_MAIL = "new_01_en_utf8_7bit_gmail_quote.eml"
+APP_CHILD = "bench/coldstart_app.py"
+BOTO3_CHILD = "bench/coldstart_boto3.py"
+"""The cold children, relative to the repository root (their working folder)."""
 
 PIPELINE_TARGET = 1.3
-COLDSTART_TARGET = 1.5
+COLDSTART_TARGET = 1.3
 BLOCK_SECONDS = 0.003
 """Each (file, side) is timed as a block of calls lasting at least this long; the per-call time is block/n."""
 MAX_INNER = 100
@@ -156,44 +160,102 @@ def _parse_child(line: str) -> dict[str, float]:
     return found
 
 
+class ColdRun:
+    """One timed cold child: its parent-measured wall time, its own stamps, and the AWS calls it made."""
+
+    def __init__(self, wall: float, stamps: dict[str, float], calls: dict, outcome: dict | None = None):
+        self.wall, self.stamps, self.calls, self.outcome = wall, stamps, calls, outcome
+
+
+def _outcome_line(out: str) -> dict:
+    for line in out.splitlines():
+        if line.startswith("outcome "):
+            return json.loads(line.removeprefix("outcome "))
+    raise RuntimeError(f"the app child printed no outcome:\n{out[-2000:]}")
+
+
+def cold_app_run(stack: ColdStack, env: dict[str, str], extra_flags: tuple[str, ...] = ()) -> tuple[ColdRun, str]:
+    """A fresh desk, one app child handling the SNS event, and proof that it did: (run, stderr).
+
+    Raises ColdStartFailed unless the request exists and its acknowledgement reached SES, so the bench
+    cannot time a failure.
+    """
+    stack.reset()
+    event = json.dumps(stack.sns_event([stack.desk_address]))
+    wall, out, err = _spawn([APP_CHILD], {**env, **stack.function_environment(), "RF_BENCH_EVENT": event},
+                            extra_flags)
+    calls = stack.counter.take()  # before the checks below, which read the table themselves
+    outcome = _outcome_line(out)
+    stack.check_handled(outcome)
+    return ColdRun(wall, _parse_child(out.strip().splitlines()[-1]), calls, outcome), err
+
+
+def cold_boto3_run(stack: ColdStack, env: dict[str, str], calls: dict, mail: dict,
+                   extra_flags: tuple[str, ...] = ()) -> tuple[ColdRun, str]:
+    """A fresh desk and one bare-boto3 child replaying `calls`; it must have made exactly those calls."""
+    stack.reset()
+    plan = json.dumps({"calls": calls, "raw_key": RAW_KEY, "source": mail["source"],
+                       "destination": mail["destination"]})
+    wall, out, err = _spawn([BOTO3_CHILD], {**env, **stack.function_environment(), "RF_BENCH_PLAN": plan},
+                            extra_flags)
+    made = stack.counter.take()
+    if made != calls:
+        raise ColdStartFailed(f"the boto3 child made {made}, the app {calls}")
+    return ColdRun(wall, _parse_child(out.strip().splitlines()[-1]), made), err
+
+
 def bench_coldstart(runs: int, log) -> dict:
     env = _child_env()
-    mail = str(CORPUS / COLD_MAIL)
-    sides = {"app": [str(BENCH / "coldstart_app.py"), mail], "boto3": [str(BENCH / "coldstart_boto3.py")]}
-    for argv in sides.values():  # warm-up: .pyc files written, OS file cache filled
+    stack = ColdStack((CORPUS / COLD_MAIL).read_bytes()).start()
+    try:
+        # Warm-up (not timed): .pyc files written, OS file cache filled; the first app run tells how
+        # many calls of each AWS operation one event costs, which the boto3 child then replays.
+        first, _ = cold_app_run(stack, env)
+        calls, mail = first.calls, stack.acknowledgement_route(first.outcome)
+        cold_app_run(stack, env)
         for _ in range(2):
-            _spawn(argv, env)
-    walls = {s: [] for s in sides}
-    inside = {s: [] for s in sides}
-    for r in range(runs):
-        order = ("app", "boto3") if r % 2 == 0 else ("boto3", "app")
-        for side in order:
-            wall, out, _ = _spawn(sides[side], env)
-            walls[side].append(wall)
-            inside[side].append(_parse_child(out.strip().splitlines()[-1]))
-        log(f"  run {r + 1}/{runs}: app {walls['app'][-1] * 1e3:7.1f} ms   boto3 {walls['boto3'][-1] * 1e3:7.1f} ms")
+            cold_boto3_run(stack, env, calls, mail)
+        timed: dict[str, list[ColdRun]] = {"app": [], "boto3": []}
+        for r in range(runs):
+            for side in (("app", "boto3") if r % 2 == 0 else ("boto3", "app")):
+                if side == "app":
+                    run, _ = cold_app_run(stack, env)
+                    if run.calls != calls:
+                        raise ColdStartFailed(f"app run {r + 1} made {run.calls}, the first one {calls}")
+                else:
+                    run, _ = cold_boto3_run(stack, env, calls, mail)
+                timed[side].append(run)
+            log(f"  run {r + 1}/{runs}: app {timed['app'][-1].wall * 1e3:7.1f} ms   "
+                f"boto3 {timed['boto3'][-1].wall * 1e3:7.1f} ms")
+    finally:
+        stack.stop()
     empty = [_spawn(["-c", "pass"], env)[0] for _ in range(5)]
 
     def med_ms(values):
         return statistics.median(values) * 1e3
 
     result = {"sides": {}}
-    for side in sides:
-        phases = {key: round(med_ms([d[key] for d in inside[side]]), 2) for key in inside[side][0]}
+    for side, side_runs in timed.items():
+        stamps = [run.stamps for run in side_runs]
+        phases = {key: round(med_ms([s[key] for s in stamps]), 2) for key in stamps[0]}
         result["sides"][side] = {
-            "parent_wall_ms": round(med_ms(walls[side]), 2),
+            "parent_wall_ms": round(med_ms([run.wall for run in side_runs]), 2),
             "in_child_script_ms": phases.pop("script"),
             "in_child_spawn_to_end_ms": phases.pop("spawn_to_end"),
             "phases_ms": phases,
-            "runs_parent_wall_ms": [round(w * 1e3, 2) for w in walls[side]],
+            "runs_parent_wall_ms": [round(run.wall * 1e3, 2) for run in side_runs],
         }
     a, b = result["sides"]["app"], result["sides"]["boto3"]
     result["ratio"] = a["parent_wall_ms"] / b["parent_wall_ms"]
     result["ratio_in_child_script"] = a["in_child_script_ms"] / b["in_child_script_ms"]
     result["ratio_in_child_spawn_to_end"] = a["in_child_spawn_to_end_ms"] / b["in_child_spawn_to_end_ms"]
-    result["paired_ratio_median"] = statistics.median(x / y for x, y in zip(walls["app"], walls["boto3"]))
+    result["paired_ratio_median"] = statistics.median(
+        x.wall / y.wall for x, y in zip(timed["app"], timed["boto3"]))
     result["empty_interpreter_ms"] = round(med_ms(empty), 2)
     result["cold_mail"] = COLD_MAIL
+    result["aws_calls_per_event"] = calls
+    result["acknowledgement_route"] = mail
+    result["outcome"] = {k: first.outcome[k] for k in ("outcome", "ticket", "category", "language", "assignee")}
     return result
 
 
@@ -273,9 +335,8 @@ def cprofile_top(corpus, pipeline: Pipeline, limit: int = 20) -> dict[str, list[
 _IMPORTTIME = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
 
 
-def importtime_top(argv: list[str], limit: int = 15) -> dict:
-    """-X importtime of one cold child: its top-level imports and the heaviest modules, in ms."""
-    _, _, err = _spawn(argv, _child_env(), ("-X", "importtime"))
+def importtime_top(err: str, limit: int = 15) -> dict:
+    """The -X importtime report of one cold child: its top-level imports and heaviest modules, in ms."""
     entries = []
     for line in err.splitlines():
         m = _IMPORTTIME.match(line)
@@ -292,27 +353,43 @@ def importtime_top(argv: list[str], limit: int = 15) -> dict:
     }
 
 
-def first_ack_profile(limit: int = 15) -> list[dict]:
-    """cProfile of the app child's work after `import app` (harness import, config, first acknowledgement)."""
-    code = (
-        "import cProfile, pstats, sys, os; sys.path.insert(0, os.getcwd()); import app\n"
-        "p = cProfile.Profile(); p.enable()\n"
-        "from bench import Pipeline\n"
-        f"pl = Pipeline(); pl.run(open({str(CORPUS / COLD_MAIL)!r}, 'rb').read())\n"
-        "p.disable(); s = pstats.Stats(p)\n"
-        "rows = sorted(s.stats.items(), key=lambda kv: -kv[1][3])\n"
-        "for (f, l, fn), (cc, nc, tt, ct, _) in rows[:80]: print(f'{ct*1e3:.3f}|{tt*1e3:.3f}|{nc}|{f}:{l}({fn})')\n"
-    )
-    _, out, _ = _spawn(["-c", code], _child_env())
+def _short(where: str) -> str:
+    return re.sub(r".*/(site-packages|python3\.\d+)/", "", where.replace(str(ROOT) + "/", ""))
+
+
+def cprofile_rows(path: Path, limit: int = 25) -> list[dict]:
+    """A profiled cold child by cumulative time, imports machinery and exec() left out."""
+    stats = pstats.Stats(str(path))
     rows = []
-    for line in out.splitlines():
-        ct, tt, nc, where = line.split("|", 3)
-        where = where.replace(str(ROOT) + "/", "")
-        where = re.sub(r".*/(site-packages|python3\.\d+)/", "", where)
-        if "{built-in method builtins.exec}" in where or "<frozen importlib" in where:
+    for (filename, line, func), (cc, nc, tt, ct, _) in sorted(stats.stats.items(), key=lambda kv: -kv[1][3]):
+        where = _short(f"{filename}:{line}({func})")
+        if "builtins.exec" in where or "<frozen importlib" in where or "builtins.__import__" in where:
             continue
-        rows.append({"function": where, "calls": int(nc), "cumtime_ms": float(ct), "tottime_ms": float(tt)})
-    return rows[:limit]
+        rows.append({"function": where, "calls": nc, "cumtime_ms": round(ct * 1e3, 3),
+                     "tottime_ms": round(tt * 1e3, 3)})
+        if len(rows) == limit:
+            break
+    return rows
+
+
+def profile_coldstart(calls: dict, mail: dict) -> dict:
+    """-X importtime of each cold child, and cProfile of the app child (outside the timed figures)."""
+    import tempfile
+
+    env = _child_env()
+    stack = ColdStack((CORPUS / COLD_MAIL).read_bytes()).start()
+    try:
+        _, app_err = cold_app_run(stack, env, ("-X", "importtime"))
+        _, boto3_err = cold_boto3_run(stack, env, calls, mail, ("-X", "importtime"))
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "app.prof"
+            cold_app_run(stack, env, ("-m", "cProfile", "-o", str(out)))
+            app_cprofile = cprofile_rows(out)
+    finally:
+        stack.stop()
+    return {"coldstart_app_importtime": importtime_top(app_err),
+            "coldstart_boto3_importtime": importtime_top(boto3_err),
+            "coldstart_app_cprofile": app_cprofile}
 
 
 # --- reporting ------------------------------------------------------------------------------------------
@@ -340,15 +417,15 @@ def main(argv: list[str] | None = None) -> int:
 
     corpus = load_corpus()
     log(f"requestflow bench — Python {platform.python_version()} on {platform.machine()}, "
-        f"{os.cpu_count()} CPUs; corpus {CORPUS} ({len(corpus)} .eml files, "
+        f"{os.cpu_count()} CPUs; corpus {CORPUS.relative_to(ROOT)} ({len(corpus)} .eml files, "
         f"{sum(len(r) for _, r in corpus) / 1024:.0f} KiB)")
 
     log(f"\n(a) pure pipeline vs stdlib parse: {args.rounds} rounds, sides alternated per file")
     pipeline = Pipeline()
     a = bench_pipeline(corpus, pipeline, args.rounds, log)
 
-    log(f"\n(b) cold start, app + first acknowledgement vs boto3 + DynamoDB client: "
-        f"{args.cold_runs} fresh processes per side, alternated")
+    log(f"\n(b) cold start, app handling one SNS event end to end vs bare boto3 making the same AWS calls: "
+        f"{args.cold_runs} fresh processes per side, alternated, against moto in server mode")
     b = bench_coldstart(args.cold_runs, log)
     app_side, boto_side = b["sides"]["app"], b["sides"]["boto3"]
 
@@ -387,6 +464,8 @@ def main(argv: list[str] | None = None) -> int:
             "ratio_in_child_spawn_to_end": round(b["ratio_in_child_spawn_to_end"], 3),
             "paired_ratio_median": round(b["paired_ratio_median"], 3),
             "empty_interpreter_ms": b["empty_interpreter_ms"], "cold_mail": b["cold_mail"],
+            "event_outcome": b["outcome"], "aws_calls_per_event": b["aws_calls_per_event"],
+            "aws": "moto server in the bench process, reset and the template's resources made before each child",
             "interpreter": f"python {sys.version.split()[0]} -I", **b["sides"],
         },
     }
@@ -404,9 +483,7 @@ def main(argv: list[str] | None = None) -> int:
         context["profile"] = {
             "pipeline_stages": stage_breakdown(corpus, pipeline),
             "pipeline_cprofile": cprofile_top(corpus, pipeline),
-            "coldstart_app_importtime": importtime_top([str(BENCH / "coldstart_app.py"), str(CORPUS / COLD_MAIL)]),
-            "coldstart_boto3_importtime": importtime_top([str(BENCH / "coldstart_boto3.py")]),
-            "coldstart_after_import_cprofile": first_ack_profile(),
+            **profile_coldstart(b["aws_calls_per_event"], b["acknowledgement_route"]),
         }
         prof = context["profile"]
         log("  pipeline stages over the corpus (ms): " + ", ".join(
@@ -416,7 +493,7 @@ def main(argv: list[str] | None = None) -> int:
             for r in prof["pipeline_cprofile"]["chalicelib_top_cumtime"][:10]))
         log("  cold app top-level imports (ms): " + ", ".join(
             f"{k} {v}" for k, v in list(prof["coldstart_app_importtime"]["top_level_cumulative_ms"].items())[:8]))
-        log(f"  (details in {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out})")
+        log(f"  (details in {_shown(args.out)})")
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({**figures, "context": context}, indent=2, ensure_ascii=False) + "\n",
@@ -428,8 +505,13 @@ def main(argv: list[str] | None = None) -> int:
     log(f"  (b) cold start vs boto3: {b['ratio']:.2f}x  ({app_side['parent_wall_ms']:.1f} ms vs "
         f"{boto_side['parent_wall_ms']:.1f} ms process wall; in-child {b['ratio_in_child_script']:.2f}x; "
         f"target <= {COLDSTART_TARGET}x)  {verdicts['coldstart_vs_boto3']}")
-    log(f"wrote {args.out}")
+    log(f"wrote {_shown(args.out)}")
     return 0
+
+
+def _shown(path: Path) -> Path:
+    path = path.resolve()
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
 
 
 def _count(items) -> dict[str, int]:
