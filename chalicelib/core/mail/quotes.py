@@ -404,6 +404,14 @@ def _scan(lines: list[str], quoted: list[bool], forwarded: bool = False) -> tupl
             boundary = below if boundary is None else boundary
             i = below
             continue
+        cut = _inline_attribution(line)
+        if cut is not None and _attribution_ends_reply(lines, quoted, line[cut:], i, "strong"):
+            lines[i] = line[:cut].rstrip()
+            after = _next_content(lines, i + 1)
+            if after is None or not quoted[after]:
+                return i + 1, drop, boundary
+            i += 1
+            continue
         last, kind = i, _attribution(line)
         if kind is None:
             last, kind = _wrapped_attribution(lines, quoted, i)
@@ -415,13 +423,6 @@ def _scan(lines: list[str], quoted: list[bool], forwarded: bool = False) -> tupl
                     drop.update(range(i, last + 1))  # the '>' history below is dropped line by line
                 else:
                     return i, drop, boundary
-        elif kind is None:
-            cut = _inline_attribution(line)
-            if cut is not None and _attribution_ends_reply(lines, quoted, line[cut:], i, "strong"):
-                lines[i] = line[:cut].rstrip()
-                after = _next_content(lines, i + 1)
-                if after is None or not quoted[after]:
-                    return i + 1, drop, boundary
         i = last + 1
     return len(lines), drop, boundary
 
