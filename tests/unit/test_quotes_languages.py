@@ -32,6 +32,9 @@ ATTRIBUTIONS = [
     ("受け取りました。", "2026年11月3日(火) 10:00 Desk <desk@example.com>:"),
     ("受け取りました。", "2026/11/03 10:00、Desk さんは書きました:"),
     ("잘 받았습니다.", "2026년 11월 3일 (화) 오전 10:00, Desk <desk@example.com>님이 작성:"),
+    ("잘 받았습니다.", "2026. 11. 3. 오전 10:00, Desk <desk@example.com>님이 작성했습니다:"),
+    ("Ok, got it.", "On 11/3/2026 10:00 AM, Desk <desk@example.com> wrote:"),
+    ("Ok, got it.", "On 2026-11-03 10:00, Desk <desk@example.com> wrote:"),
     ("收到，谢谢。", "在 2026年11月3日 10:00，Desk <desk@example.com> 写道："),
     ("收到，謝謝。", "Desk <desk@example.com> 於 2026年11月3日 週二 上午10:00 寫道："),
 ]
@@ -87,6 +90,8 @@ def test_attributions_wrapped_over_lines_are_dropped(attribution):
         ("Passt so. Am 03.11.2026 um 10:00 schrieb Desk <desk@example.com>:", "Passt so."),
         ("D'accord. Le 3 nov. 2026 à 10:00, Desk <desk@example.com> a écrit :", "D'accord."),
         ("Prima! Op 3 nov. 2026 om 10:00 schreef Desk <desk@example.com>:", "Prima!"),
+        ("Okej--- Den 3 nov. 2026 kl. 10:00 skrev Desk <desk@example.com>:", "Okej"),
+        ("好的。在 2026年11月3日 10:00，Desk <desk@example.com> 写道：", "好的。"),
     ],
 )
 def test_new_words_on_the_attribution_line_are_kept(line, own):
@@ -117,6 +122,10 @@ HEADER_BLOCKS = [
     "发件人: Desk <desk@example.com>\n发送时间: 2026年11月3日 10:00\n收件人: Anna\n主题: 回复: 订单",
     "寄件者: Desk <desk@example.com>\n傳送時間: 2026年11月3日 上午 10:00\n收件者: Anna\n主旨: 回覆: 訂單",
     "發件人: Desk <desk@example.com>\n日期: 2026年11月3日 10:00\n收件人: Anna\n主題: 回覆: 訂單",
+    "Datum: 03.11.2026 10:00\nVon: desk@example.com\nAn: anna@example.org\nBetreff: AW: Bestellung",
+    "Дата: 3 ноября 2026 г. 10:00\nОт: desk@example.com\nКому: anna@example.org",
+    "送信日時: 2026/11/03 10:00\n差出人: desk@example.com\n宛先: anna@example.org",
+    "Objet : RE: commande\nDe : Desk <desk@example.com>\nDate : 3 nov. 2026 10:00",
     "**Von:** Desk <desk@example.com>\n**Gesendet:** Dienstag, 3. November 2026 10:00\n**An:** Anna",
 ]
 
@@ -129,6 +138,21 @@ def test_reply_header_blocks_in_any_order_and_language_end_the_reply(block):
 def test_outlook_rule_above_a_header_block_goes_with_it():
     body = f"Bitte 20 Rollen.\n\n________________________________\n{HEADER_BLOCKS[12]}{OLD}"
     assert new_text(body) == "Bitte 20 Rollen."
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "Von: Lager <lager@example.de>\nGesendet: Dienstag, 3. November 2026 08:12\nAn: Anna\nBetreff: Bruch",
+        "差出人: 倉庫 <soko@example.jp>\n送信日時: 2026年11月3日 8:12\n宛先: Anna\n件名: 破損",
+        "Fra: Lager <lager@example.dk>\nSendt: 3. november 2026 08:12\nTil: Anna\nEmne: Brud",
+    ],
+)
+def test_a_header_block_forwarded_by_its_author_keeps_the_forwarded_message(block):
+    body = f"Bitte ersetzen.\n\n-----Original Message-----\n{block}\n\n12 Rollen kamen beschädigt an."
+    text = new_text(body, forwarded=True)
+    assert text.startswith("Bitte ersetzen.") and text.endswith("12 Rollen kamen beschädigt an.")
+    assert "Original Message" not in text
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ __all__ = ["new_text", "is_forward_subject", "strip_disclaimers"]
 
 _QUOTED = re.compile(r"^\s*>")
 _ORIGINAL = re.compile(
-    r"^\s*-{2,}\s*(?:original message|original e-?mail|reply message|исходное сообщение|ursprüngliche nachricht"
+    r"^\s*-{2,}\s*(?:original message|original e-?mail|reply message|antwort nachricht|исходное сообщение|ursprüngliche nachricht"
     r"|ursprüngliche e-?mail|originalnachricht|message d'origine|message original|mensaje original"
     r"|mensagem original|messaggio originale|oorspronkelijk bericht|origineel bericht|oprindelig meddelelse"
     r"|oprindelig besked|opprinnelig melding|originalmeldingen|ursprungligt meddelande|originalmeddelande"
@@ -60,7 +60,7 @@ _HEADER_LABELS = {
         "temat", "předmět", "aihe", "тема", "konu", "tárgy", "主题", "主旨", "標題", "件名", "제목",
     ),
 }
-_LABEL_KIND = {re.sub(r"\s", "", label): kind for kind, labels in _HEADER_LABELS.items() for label in labels}
+_LABEL_KIND = {"".join(label.split()): kind for kind, labels in _HEADER_LABELS.items() for label in labels}
 _LABELS = "|".join(
     re.escape(label).replace(r"\ ", r"\s?")
     for label in sorted({lb for labels in _HEADER_LABELS.values() for lb in labels}, key=len, reverse=True)
@@ -104,7 +104,7 @@ _MOBILE = re.compile(
     rf"|(?:wysłane|wysłano) (?:z|ze) (?:mojego |mój |aplikacji )?(?:{_DEVICE}|\w+a)\b.{{0,40}}"
     rf"|odesláno z (?:mého |mobilu|aplikace )?.{{0,40}}"
     r"|lähetetty (?:omasta )?\S+(?:sta|stä)\b.{0,30}"
-    r"|\S+(?:'?[uıi]mdan|'?[uıi]mden|'dan|'den) gönderildi"
+    r"|\S{1,30}(?:'?[uıi]mdan|'?[uıi]mden|'dan|'den) gönderildi"
     r")\s*$",
     re.I,
 )
@@ -121,7 +121,7 @@ _WROTE = re.compile(
 _LEAD_WORDS = r"on|am|le|el|il|in data|op|em|w dniu|dnia|den|dne|på|в|在"
 _LEAD = re.compile(rf"^\s*(?:{_LEAD_WORDS})(?:\s|(?<=在))", re.I)
 # a lead inside a line, as clients write it, after the author's own words: "Sounds good. On Tue, …"
-_INNER_LEAD = re.compile(r"(?<=[\s.!?,;。！？，])(?:On|Am|Le|El|Il|In data|Op|Em|W dniu|Dnia|Den|Dne|På|在)(?:\s|(?<=在))")
+_INNER_LEAD = re.compile(r"(?<=[\s.!?,;\-。！？，])(?:On|Am|Le|El|Il|In data|Op|Em|W dniu|Dnia|Den|Dne|På|在)(?:\s|(?<=在))")
 _TIME_OR_YEAR = re.compile(r"\b\d{1,2}:\d{2}\b|(?:19|20)\d\d")
 _ATTR_HINT = re.compile(rf"@|{_TIME_OR_YEAR.pattern}")
 _ATTR_DATE = re.compile(r"\b\d{1,2}[:.]\d{2}\b|(?:19|20)\d\d|\d\s?[年월日]")
@@ -205,9 +205,9 @@ def _header_fields(lines: list[str], i: int) -> list[tuple[str, str]]:
     fields: list[tuple[str, str]] = []
     gap = 0
     for line in lines[i:i + _HEADER_SPAN]:
-        m = _HEADER_LINE.match(line) if len(line) < 1000 else None
+        m = _HEADER_LINE.match(line) if len(line) <= _ATTR_MAX else None
         if m:
-            fields.append((_LABEL_KIND[re.sub(r"\s", "", m.group(1).lower())], m.group(2)))
+            fields.append((_LABEL_KIND["".join(m.group(1).lower().split())], m.group(2)))
             gap = 0
         elif fields and gap == 0:
             gap = 1
@@ -220,7 +220,7 @@ def _header_block(lines: list[str], i: int) -> bool:
     """A reply header block starts at line i, known by its shape: consecutive 'Label: value' lines of at
     least two kinds, one of them the sender, in any order and language, with enough signs that a mail
     client wrote them (an address as sender, a date with a time or year, a subject, a third kind)."""
-    if not _HEADER_LINE.match(lines[i]):
+    if len(lines[i]) > _ATTR_MAX or not _HEADER_LINE.match(lines[i]):
         return False
     fields = _header_fields(lines, i)
     kinds = {kind for kind, _ in fields}
@@ -406,7 +406,7 @@ def _scan(lines: list[str], quoted: list[bool], forwarded: bool = False) -> tupl
             continue
         cut = _inline_attribution(line)
         if cut is not None and _attribution_ends_reply(lines, quoted, line[cut:], i, "strong"):
-            lines[i] = line[:cut].rstrip()
+            lines[i] = line[:cut].rstrip(_DECORATION)
             after = _next_content(lines, i + 1)
             if after is None or not quoted[after]:
                 return i + 1, drop, boundary
