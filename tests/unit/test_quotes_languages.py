@@ -188,6 +188,20 @@ def test_mentioning_who_wrote_what_is_not_history(body):
     assert new_text(body) == body
 
 
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("Hello,\nas I wrote:\n> Delivery on Friday.\nIt did not come.", "Hello,\nas I wrote:\nIt did not come."),
+        ("Guten Tag,\nwie Ihr Kollege schrieb:\n> Lieferung am Freitag.\nNichts kam.",
+         "Guten Tag,\nwie Ihr Kollege schrieb:\nNichts kam."),
+        ("Please deliver to Anna <anna@example.org> on 3 Nov 2026, 10:00:\n20 rolls\n5 boxes of tape",
+         "Please deliver to Anna <anna@example.org> on 3 Nov 2026, 10:00:\n20 rolls\n5 boxes of tape"),
+    ],
+)
+def test_the_customers_own_lines_introducing_a_quote_or_a_list_are_kept(body, expected):
+    assert new_text(body) == expected
+
+
 def test_an_inline_answer_under_a_quoted_line_is_kept():
     body = "> Können Sie am Freitag liefern oder erst am Montag der nächsten Woche, bitte?\nja, Freitag passt.\n> Gruß"
     assert new_text(body) == "ja, Freitag passt."

@@ -128,6 +128,8 @@ _ATTR_DATE = re.compile(r"\b\d{1,2}[:.]\d{2}\b|(?:19|20)\d\d|\d\s?[年월日]")
 _SENTENCE_END = (".", "!", "?", "。", "！", "？")
 _ATTR_MAX = 400  # characters: a longer line is prose, not an attribution
 _DECORATION = "-=_* \t"
+# a weak attribution names the quoted author last: "вт, 3 нояб. 2026 г. в 10:15, Desk <desk@x.ru>:"
+_ADDRESS_LAST = re.compile(r"(?:<\s*[^\s<>@]+@[^\s<>]+\s*>|\(\s*[^\s()@]+@[^\s()]+\s*\)|\[mailto:[^\]\s]+\])\s*[:：]$")
 _OPEN_ADDRESS = re.compile(r"<[^\s<>@]+@[^\s<>]+$")
 _ADDRESS_CLOSE = re.compile(r"^\s*>\s*[:：]?\s*$")
 _WRAP_WIDTH = 60  # a quoted line this long may have been wrapped by the sender's client
@@ -311,8 +313,8 @@ def _attribution(text: str) -> str | None:
             dated = bool(_ATTR_DATE.search(body[:verb.start()]) or _ATTR_DATE.search(body))
             if verb.end() == len(body) and verb.start() >= 2 and (
                 colon or decorated or (_LEAD.match(body) and dated)
-            ):
-                return "strong"
+            ) and (decorated or not verb.group()[0].isascii() or _begins_attribution(body)):
+                return "strong"  # "As I wrote:" alone is the author's own framing
             if colon and dated and (_LEAD.match(body) or _EMAIL.search(body)):
                 return "strong"  # the verb inside: "Op 3 nov. 2026 10:00 schreef X <a>:"
     if colon and _ATTR_HINT.search(core):
@@ -330,7 +332,7 @@ def _attribution_ends_reply(lines: list[str], quoted: list[bool], text: str, las
     line = text.strip()
     if kind == "strong":
         return bool(_CLIENT_ADDRESS.search(line)) or (line[0] in "-=_" and line[-1] in "-=_")
-    return bool(_CLIENT_ADDRESS.search(line)) and bool(_ATTR_DATE.search(line))
+    return bool(_ADDRESS_LAST.search(line)) and bool(_ATTR_DATE.search(line))
 
 
 def _begins_attribution(line: str) -> bool:
