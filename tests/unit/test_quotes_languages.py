@@ -235,6 +235,20 @@ def test_mobile_signatures_in_many_languages_are_dropped(tag):
     assert new_text(f"Bitte 20 Rollen.\n\n{tag}") == "Bitte 20 Rollen."
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Envoyé de Lyon hier, le colis est perdu.", "Inviato da Milano ieri, non è arrivato.",
+        "Wysłano z Krakowa wczoraj, nic nie dotarło.", "Lähetetty Helsingistä eilen.",
+        "Odesláno z Brna včera, nedorazilo.", "Gesendet von unserem Lager in Hamburg am Montag.",
+        "Skickat från lagret i Malmö i måndags.", "Sent from our Leeds warehouse on Monday.",
+    ],
+)
+def test_a_line_about_where_goods_were_sent_from_is_not_a_mobile_signature(line):
+    body = f"Hello,\n\n{line}\nPlease check."
+    assert new_text(body) == body
+
+
 def test_big5_reply_loses_its_attribution_and_mobile_signature():
     text = (
         "您好，\n我們需要二十卷，請於週五前送達。\n\n從我的 iPhone 傳送\n\n"

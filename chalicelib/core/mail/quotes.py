@@ -70,7 +70,7 @@ _HEADER_LINE = re.compile(rf"^[\s>]*[*_]{{0,2}}({_LABELS})[*_]{{0,2}}\s?[:：][*
 _HEADER_SPAN = 12  # lines a header block may take, wrapped values included
 
 _DEVICE = (
-    r"iphone|ipad|ipod|android|samsung|galaxy|xiaomi|huawei|honor|pixel|nokia|sony|motorola|oneplus|blackberry"
+    r"iphon\w*|ipad|ipod|android|samsung|galaxy|xiaomi|huawei|honor|pixel|nokia|sony|motorola|oneplus|blackberry"
     r"|mobile|mobil\w*|handy|smartphone|tablet|phone|telefo\w*|telefoon|outlook|yahoo|gmail|mail|aol|gmx|web\.de"
     r"|t-online|proton ?mail|spark|edison|bluemail|airmail|superhuman"
 )
@@ -95,15 +95,15 @@ _MOBILE = re.compile(
     r"|(?:从|從)我的\s*\S.{0,20}(?:发送|傳送|寄出|發送)"
     r"|\S.{0,30}(?:から送信|より送信)"
     r"|(?:내 )?\S.{0,30}에서 (?:보냄|보냈습니다\.?)"
-    r"|envoyé (?:de|depuis|à partir de) (?:mon |ma |l'application )?.{1,40}"
+    rf"|envoyé (?:de|depuis|à partir de) (?:mon |ma |l'application )?(?:{_DEVICE})\b.{{0,40}}|envoyé de mon .{{1,30}}"
     rf"|(?:von|vom) meinem .{{1,30}} gesendet|gesendet (?:von|mit|vom|aus) (?:meinem |meiner |der |dem )?(?:{_DEVICE})\b.{{0,60}}"
     rf"|enviado (?:desde|do|de) (?:mi |meu |o |a )?(?:{_DEVICE})\b.{{0,40}}|enviado desde mi .{{1,30}}"
-    r"|inviato da .{1,30}"
+    rf"|inviato da(?:l mio| il mio)? (?:{_DEVICE})\b.{{0,40}}"
     rf"|(?:verzonden|verstuurd) (?:vanaf|met|via|van) (?:mijn )?(?:{_DEVICE})\b.{{0,40}}"
-    rf"|(?:skickat|sendt|sendt) (?:från|fra) (?:min |mitt )?(?:{_DEVICE})\b.{{0,40}}"
-    rf"|(?:wysłane|wysłano) (?:z|ze) (?:mojego |mój |aplikacji )?(?:{_DEVICE}|\w+a)\b.{{0,40}}"
-    rf"|odesláno z (?:mého |mobilu|aplikace )?.{{0,40}}"
-    r"|lähetetty (?:omasta )?\S+(?:sta|stä)\b.{0,30}"
+    rf"|(?:skickat|sendt) (?:från|fra) (?:min |mitt )?(?:{_DEVICE})\b.{{0,40}}"
+    rf"|(?:wysłane|wysłano) (?:z|ze) (?:mojego |mój |aplikacji )?(?:{_DEVICE})\b.{{0,40}}"
+    rf"|odesláno z (?:mého |aplikace )?(?:{_DEVICE})\S*.{{0,40}}"
+    rf"|lähetetty (?:omasta )?(?:{_DEVICE})\S*(?:sta|stä)\b.{{0,30}}"
     r"|\S{1,30}(?:'?[uıi]mdan|'?[uıi]mden|'dan|'den) gönderildi"
     r")\s*$",
     re.I,
