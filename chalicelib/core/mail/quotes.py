@@ -7,11 +7,17 @@ __all__ = ["new_text", "is_forward_subject", "strip_disclaimers"]
 
 _QUOTED = re.compile(r"^\s*>")
 _ORIGINAL = re.compile(
-    r"^\s*-{2,}\s*(original message|исходное сообщение|ursprüngliche nachricht|message d'origine"
-    r"|mensaje original|messaggio originale|oorspronkelijk bericht|原始邮件|原始郵件|原邮件)\s*-{2,}\s*$",
+    r"^\s*-{2,}\s*(?:original message|original e-?mail|reply message|antwort nachricht|исходное сообщение|ursprüngliche nachricht"
+    r"|ursprüngliche e-?mail|originalnachricht|message d'origine|message original|mensaje original"
+    r"|mensagem original|messaggio originale|oorspronkelijk bericht|origineel bericht|oprindelig meddelelse"
+    r"|oprindelig besked|opprinnelig melding|originalmeldingen|ursprungligt meddelande|originalmeddelande"
+    r"|wiadomość oryginalna|oryginalna wiadomość|alkuperäinen viesti|původní zpráva|původní e-?mail"
+    r"|eredeti üzenet|orijinal mesaj|原始邮件|原始郵件|原邮件|原始信件|元のメッセージ|원본 메시지|원래 메시지)"
+    r"\s*-{2,}\s*$",
     re.I,
 )
 _RULE = re.compile(r"^\s*(_{8,}|-{8,}|={8,})\s*$")
+_SHORT_RULE = re.compile(r"^\s*[-_=*]{3,}\s*$")  # only a separator when a header block follows it
 _FORWARD_WORDS = (
     r"forwarded message|begin forwarded message|пересылаемое сообщение|переадресованное сообщение"
     r"|перенаправленное сообщение|weitergeleitete nachricht|message transféré|mensaje reenviado"
@@ -26,59 +32,114 @@ _FORWARD_SUBJECT = re.compile(
     r"|转发|轉發|转寄|轉寄)\s*[:：]",
     re.I,
 )
-_HDR_FROM = re.compile(
-    r"^\s*\*{0,2}(from|от|von|de|da|van|od|från|fra|发件人|寄件者|差出人|보낸 사람)\s*\*{0,2}\s*[:：]", re.I
+
+# Labels of the header block a mail client writes above the message it quotes, by what they name.
+_HEADER_LABELS = {
+    "from": (
+        "from", "von", "de", "da", "van", "fra", "från", "od", "от", "kimden", "lähettäjä", "feladó", "afzender",
+        "expéditeur", "remitente", "mittente", "nadawca", "odesílatel", "发件人", "寄件者", "發件人", "寄件人",
+        "差出人", "보낸 사람", "送信者",
+    ),
+    "date": (
+        "sent", "date", "sent at", "gesendet", "datum", "envoyé", "envoyé le", "message du", "enviado", "enviada",
+        "enviado el", "fecha", "inviato", "data", "verzonden", "verstuurd", "skickat", "sendt", "dato", "wysłano",
+        "wysłane", "odesláno", "lähetetty", "päivämäärä", "отправлено", "дата", "gönderildi", "tarih", "elküldve",
+        "dátum", "发送时间", "发送日期", "日期", "時間", "传送时间", "傳送時間", "寄件日期", "送信日時", "日付",
+        "날짜", "보낸 날짜",
+    ),
+    "to": (
+        "to", "an", "à", "a", "para", "aan", "till", "til", "do", "komu", "кому", "vastaanottaja", "címzett",
+        "kime", "destinatario", "收件人", "收件者", "宛先", "받는 사람",
+    ),
+    "cc": (
+        "cc", "kopie", "copie", "copie à", "copia", "kopia", "kopi", "kopio", "dw", "копия", "抄送", "副本",
+        "抄送人", "참조",
+    ),
+    "subject": (
+        "subject", "betreff", "objet", "sujet", "asunto", "assunto", "oggetto", "onderwerp", "ämne", "emne",
+        "temat", "předmět", "aihe", "тема", "konu", "tárgy", "主题", "主旨", "標題", "件名", "제목",
+    ),
+}
+_LABEL_KIND = {"".join(label.split()): kind for kind, labels in _HEADER_LABELS.items() for label in labels}
+_LABELS = "|".join(
+    re.escape(label).replace(r"\ ", r"\s?")
+    for label in sorted({lb for labels in _HEADER_LABELS.values() for lb in labels}, key=len, reverse=True)
 )
-_HDR_DATE = re.compile(
-    r"^\s*\*{0,2}(sent|date|отправлено|дата|gesendet|datum|envoyé|enviado|inviato|verzonden|skickat"
-    r"|发送时间|時間|日期|寄件日期|送信日時|날짜)\s*\*{0,2}\s*[:：]",
-    re.I,
-)
-_HDR_SUBJECT = re.compile(
-    r"^\s*\*{0,2}(subject|тема|betreff|objet|asunto|oggetto|onderwerp|ämne|emne|主题|主旨|件名|제목)\s*\*{0,2}\s*[:：]",
-    re.I,
+# "From: …", "*From:* …", "> Von: …", "De : …", "发件人：…"
+_HEADER_LINE = re.compile(rf"^[\s>]*[*_]{{0,2}}({_LABELS})[*_]{{0,2}}\s?[:：][*_]{{0,2}}\s*(.*)$", re.I)
+_HEADER_SPAN = 12  # lines a header block may take, wrapped values included
+
+_DEVICE = (
+    r"iphon\w*|ipad|ipod|android|samsung|galaxy|xiaomi|huawei|honor|pixel|nokia|sony|motorola|oneplus|blackberry"
+    r"|mobile|mobil\w*|handy|smartphone|tablet|phone|telefo\w*|telefoon|outlook|yahoo|gmail|mail|aol|gmx|web\.de"
+    r"|t-online|proton ?mail|spark|edison|bluemail|airmail|superhuman"
 )
 _MOBILE = re.compile(
     r"^\s*("
     r"sent from my \w+(?: \w+){0,3}"
-    r"|sent from (?:outlook|mail|yahoo mail|gmail|aol|samsung|proton ?mail)\b.{0,40}"
+    rf"|sent from (?:{_DEVICE})\b.{{0,60}}"
     r"|sent (?:with|via) (?:spark|superhuman|proton ?mail|blackberry|airmail|edison mail|bluemail)\b.{0,40}"
     r"|get outlook for (?:ios|android)\b.{0,80}"
     r"|(?:получить|скачать|скачайте) outlook для (?:ios|android)\b.{0,40}"
     r"|(?:outlook für (?:ios|android) herunterladen|obtenir outlook pour (?:ios|android)"
-    r"|obtener outlook para (?:ios|android)|scarica outlook per (?:ios|android))\b.{0,40}"
+    r"|obtener outlook para (?:ios|android)|scarica outlook per (?:ios|android)|obter o outlook para (?:ios|android)"
+    r"|outlook voor (?:ios|android) downloaden|hämta outlook för (?:ios|android)|hent outlook (?:for|til) (?:ios|android)"
+    r"|pobierz (?:aplikację )?outlook dla (?:ios|android))\b.{0,40}"
     r"|获取\s*(?:outlook for (?:ios|android)|(?:ios|android)\s*版\s*outlook)\b.{0,20}"
     r"|(?:从|從)\s*(?:ios|android)\s*版\s*outlook\s*(?:发送|傳送)"
     r"|отправлено (?:с|из) (?:моего |мобильного |мобильной )?"
     r"(?:iphone|ipad|android|samsung|xiaomi|huawei|honor|телефона|смартфона|устройства|почты|приложения"
     r"|яндекс|mail\.ru)\b.{0,60}"
-    r"|(?:发自|来自|來自)(?:我的\s*\S.{0,20}|\s*(?:网易邮箱|QQ邮箱|iphone|ipad|android|手机|华为|華為|小米|荣耀|oppo|vivo"
-    r"|outlook|邮箱大师|移动设备).{0,20})"
-    r"|从我的\s*\S.{0,20}发送"
-    r"|envoyé de mon .{1,30}"
-    r"|von meinem .{1,30} gesendet"
-    r"|enviado desde mi .{1,30}"
-    r"|inviato da .{1,30}"
+    r"|(?:发自|發自|来自|來自|寄自)(?:我的\s*\S.{0,20}|\s*(?:网易邮箱|QQ邮箱|iphone|ipad|android|手机|手機|华为|華為|小米"
+    r"|荣耀|oppo|vivo|outlook|邮箱大师|移动设备|行動裝置).{0,20})"
+    r"|(?:从|從)我的\s*\S.{0,20}(?:发送|傳送|寄出|發送)"
+    r"|\S.{0,30}(?:から送信|より送信)"
+    r"|(?:내 )?\S.{0,30}에서 (?:보냄|보냈습니다\.?)"
+    rf"|envoyé (?:de|depuis|à partir de) (?:mon |ma |l'application )?(?:{_DEVICE})\b.{{0,40}}|envoyé de mon .{{1,30}}"
+    rf"|(?:von|vom) meinem .{{1,30}} gesendet|gesendet (?:von|mit|vom|aus) (?:meinem |meiner |der |dem )?(?:{_DEVICE})\b.{{0,60}}"
+    rf"|enviado (?:desde|do|de) (?:mi |meu |o |a )?(?:{_DEVICE})\b.{{0,40}}|enviado desde mi .{{1,30}}"
+    rf"|inviato da(?:l mio| il mio)? (?:{_DEVICE})\b.{{0,40}}"
+    rf"|(?:verzonden|verstuurd) (?:vanaf|met|via|van) (?:mijn )?(?:{_DEVICE})\b.{{0,40}}"
+    rf"|(?:skickat|sendt) (?:från|fra) (?:min |mitt )?(?:{_DEVICE})\b.{{0,40}}"
+    rf"|(?:wysłane|wysłano) (?:z|ze) (?:mojego |mój |aplikacji )?(?:{_DEVICE})\b.{{0,40}}"
+    rf"|odesláno z (?:mého |aplikace )?(?:{_DEVICE})\S*.{{0,40}}"
+    rf"|lähetetty (?:omasta )?(?:{_DEVICE})\S*(?:sta|stä)\b.{{0,30}}"
+    r"|\S{1,30}(?:'?[uıi]mdan|'?[uıi]mden|'dan|'den) gönderildi"
     r")\s*$",
     re.I,
 )
-_ATTR_STRONG = re.compile(
-    r"^\s*(?:"
-    r"(?:on|am|le|el|il|op|em|w dniu|den|på)\s.{4,}\s(?:wrote|writes|schrieb|a écrit|escribió|ha scritto"
-    r"|schreef|escreveu|napisał|skrev)\s*:"
-    r"|.{4,}\s(?:написал|написала|написал\(а\)|писал\(а\)|пишет)\s*:"
-    r"|(?:вы писали|you wrote)\b.{0,80}:"
-    r"|.{4,}(?:写道|寫道)\s*[:：]"
-    r")\s*$",
+
+# The verbs a client puts into the line above the message it quotes ("On …, X wrote:", "Am … schrieb X:")
+_WROTE = re.compile(
+    r"(?<!\w)(?:wrote|writes|has written|schrieb|hat geschrieben|a écrit|escribió|ha escrito|escreveu"
+    r"|ha scritto|scrisse|schreef|geschreven|skrev|skriver|kirjoitti|napisał\(a\)|napisała|napisał|pisze"
+    r"|napsal\(a\)|napsala|napsal|napisao|написал\(а\)|написала|написал|писал\(а\)|пишет|yazdı|írta)(?!\w)"
+    r"|さんは書きました|は書きました|のメッセージ|写道|寫道|写入|寫入|님이 작성(?:했습니다|하였습니다)?",
     re.I,
 )
-_ATTR_HINT = re.compile(r"@|\b\d{1,2}:\d{2}\b|(?:19|20)\d\d")
-_ATTR_DATE = re.compile(r"\b\d{1,2}:\d{2}\b|(?:19|20)\d\d")
+# How attributions begin: "On", "Am", "Le", "El", "Il", "In data", "Op", "Em", "W dniu", "Dnia", "Den", "Dne", "På", "在"
+_LEAD_WORDS = r"on|am|le|el|il|in data|op|em|w dniu|dnia|den|dne|på|в|在"
+_LEAD = re.compile(rf"^\s*(?:{_LEAD_WORDS})(?:\s|(?<=在))", re.I)
+# a lead inside a line, as clients write it, after the author's own words: "Sounds good. On Tue, …"
+_INNER_LEAD = re.compile(r"(?<=[\s.!?,;\-。！？，])(?:On|Am|Le|El|Il|In data|Op|Em|W dniu|Dnia|Den|Dne|På|在)(?:\s|(?<=在))")
+_TIME_OR_YEAR = re.compile(r"\b\d{1,2}:\d{2}\b|(?:19|20)\d\d")
+_ATTR_HINT = re.compile(rf"@|{_TIME_OR_YEAR.pattern}")
+_ATTR_DATE = re.compile(r"\b\d{1,2}[:.]\d{2}\b|(?:19|20)\d\d|\d\s?[年월日]")
+_SENTENCE_END = (".", "!", "?", "。", "！", "？")
+_ATTR_MAX = 400  # characters: a longer line is prose, not an attribution
+_DECORATION = "-=_* \t"
+# a weak attribution names the quoted author last: "вт, 3 нояб. 2026 г. в 10:15, Desk <desk@x.ru>:"
+_ADDRESS_LAST = re.compile(r"(?:<\s*[^\s<>@]+@[^\s<>]+\s*>|\(\s*[^\s()@]+@[^\s()]+\s*\)|\[mailto:[^\]\s]+\])\s*[:：]$")
+_OPEN_ADDRESS = re.compile(r"<[^\s<>@]+@[^\s<>]+$")
+_ADDRESS_CLOSE = re.compile(r"^\s*>\s*[:：]?\s*$")
+_WRAP_WIDTH = 60  # a quoted line this long may have been wrapped by the sender's client
 _EMAIL = re.compile(r"[^\s<>()\[\],;:\"]+@[^\s<>()\[\],;:\"]+\.[^\s<>()\[\],;:\"]+")
-# how mail clients write the quoted author's address: "Name <a@b.example>", "[mailto:a@b.example]"
-_CLIENT_ADDRESS = re.compile(r"<\s*[^\s<>@]+@[^\s<>]+\s*>|\[mailto:[^\]\s]+\]", re.I)
-# The rest of an attribution that a mail client wrapped after "Name <": "desk@example.com>:"
-_ADDR_TAIL = re.compile(r"^\s*<?[^\s<>@]+@[^\s<>]+>?\s*(?:wrote|schrieb|a écrit|escribió|написал\w*|写道|寫道)?\s*[:：]\s*$", re.I)
+# how mail clients write the quoted author's address: "Name <a@b.example>", "< mailto:a@b.example >",
+# "[mailto:a@b.example]", "(a@b.example)"
+_CLIENT_ADDRESS = re.compile(
+    r"<\s*(?:mailto:)?[^\s<>@]+@[^\s<>]+\s*>|\[mailto:[^\]\s]+\]|\(\s*<?[^\s()<>@]+@[^\s()<>]+?>?\s*\)|mailto:\S+@",
+    re.I,
+)
 _SIGNOFF_FORMAL = (
     r"с уважением|с наилучшими пожеланиями|всего (?:доброго|наилучшего)|kind regards|best regards|warm regards"
     r"|warmest regards|kindest regards|with (?:best |kind )?regards|regards|best wishes|yours sincerely|sincerely"
@@ -140,11 +201,40 @@ def _next_content(lines: list[str], start: int) -> int | None:
     return None
 
 
+def _header_fields(lines: list[str], i: int) -> list[tuple[str, str]]:
+    """The (kind, value) fields of the 'Label: value' lines from line i on, a wrapped value or a blank
+    line between two of them allowed."""
+    fields: list[tuple[str, str]] = []
+    gap = 0
+    for line in lines[i:i + _HEADER_SPAN]:
+        m = _HEADER_LINE.match(line) if len(line) <= _ATTR_MAX else None
+        if m:
+            fields.append((_LABEL_KIND["".join(m.group(1).lower().split())], m.group(2)))
+            gap = 0
+        elif fields and gap == 0:
+            gap = 1
+        else:
+            break
+    return fields
+
+
 def _header_block(lines: list[str], i: int) -> bool:
-    if not _HDR_FROM.match(lines[i]):
+    """A reply header block starts at line i, known by its shape: consecutive 'Label: value' lines of at
+    least two kinds, one of them the sender, in any order and language, with enough signs that a mail
+    client wrote them (an address as sender, a date with a time or year, a subject, a third kind)."""
+    if len(lines[i]) > _ATTR_MAX or not _HEADER_LINE.match(lines[i]):
         return False
-    window = [ln for ln in lines[i + 1:i + 7] if ln.strip()][:5]
-    return any(_HDR_DATE.match(ln) for ln in window) and any(_HDR_SUBJECT.match(ln) for ln in window)
+    fields = _header_fields(lines, i)
+    kinds = {kind for kind, _ in fields}
+    if len(kinds) < 2 or "from" not in kinds:
+        return False
+    signs = sum((
+        any(kind == "from" and ("@" in value or "<" in value) for kind, value in fields),
+        any(kind == "date" and bool(_TIME_OR_YEAR.search(value)) for kind, value in fields),
+        "subject" in kinds,
+        len(kinds) >= 3,
+    ))
+    return signs >= 2
 
 
 def _after_forward_marker(lines: list[str], i: int) -> bool:
@@ -156,7 +246,7 @@ def _separator_above(lines: list[str], i: int) -> int:
     j = i - 1
     while j >= 0 and not lines[j].strip():
         j -= 1
-    if j >= 0 and (_RULE.match(lines[j]) or _ORIGINAL.match(lines[j])):
+    if j >= 0 and (_RULE.match(lines[j]) or _ORIGINAL.match(lines[j]) or _SHORT_RULE.match(lines[j])):
         return j
     return i
 
@@ -184,7 +274,7 @@ def _signature_start(lines: list[str], quoted: list[bool], i: int) -> bool:
         return True
     tail = []
     for j in range(i + 1, min(len(lines), i + 1 + _SIGNATURE_SCAN)):
-        if _history_starts(lines, j):
+        if _history_starts(lines, quoted, j):
             break
         if lines[j].strip() and not quoted[j]:
             tail.append(lines[j].strip())
@@ -196,28 +286,97 @@ def _signature_start(lines: list[str], quoted: list[bool], i: int) -> bool:
     return all(_signature_line(t) for t in tail)
 
 
-def _history_starts(lines: list[str], j: int) -> bool:
+def _history_starts(lines: list[str], quoted: list[bool], j: int) -> bool:
     """A separator, reply header block or attribution line: what follows is not the author's."""
     line = lines[j]
     if _ORIGINAL.match(line) or _RULE.match(line) or _FORWARD_LINE.match(line) or _header_block(lines, j):
         return True
-    strong, weak = _attribution(line)
-    if not (strong or weak):
-        return False
-    after = _next_content(lines, j + 1)
-    return (after is not None and bool(_QUOTED.match(lines[after]))) or bool(_CLIENT_ADDRESS.search(line))
+    kind = _attribution(line)
+    return kind is not None and _attribution_ends_reply(lines, quoted, line, j, kind)
 
 
-def _attribution(text: str) -> tuple[bool, bool]:
-    """(strong, weak): 'On … wrote:' / '… написал:' / '…写道：', or a line ending in ':' with a date or address."""
-    strong = bool(_ATTR_STRONG.match(text))
-    weak = text.rstrip().endswith((":", "：")) and bool(_ATTR_HINT.search(text))
-    return strong, weak
+def _attribution(text: str) -> str | None:
+    """'strong': a line with a 'wrote' verb as clients write it ("On …, X wrote:", "Am … schrieb X <a>:",
+    "---- X wrote ----", "X 于 … 写道："); 'weak': a line ending in ':' with a date or an address
+    ("вт, 3 нояб. 2026 г. в 10:15, X <a>:"); None: neither."""
+    line = text.strip()
+    if not line or len(line) > _ATTR_MAX:
+        return None
+    decorated = line[0] in "-=_*" and line[-1] in "-=_*" and len(line) > 2
+    core = line.strip(_DECORATION)
+    colon = core.endswith((":", "："))
+    body = core.rstrip(":： ")
+    if colon or decorated or (body and body[-1].isalpha()):
+        verbs = list(_WROTE.finditer(body))
+        if verbs:
+            verb = verbs[-1]
+            dated = bool(_ATTR_DATE.search(body[:verb.start()]) or _ATTR_DATE.search(body))
+            if verb.end() == len(body) and verb.start() >= 2 and (
+                colon or decorated or (_LEAD.match(body) and dated)
+            ) and (decorated or not verb.group()[0].isascii() or _begins_attribution(body)):
+                return "strong"  # "As I wrote:" alone is the author's own framing
+            if colon and dated and (_LEAD.match(body) or _EMAIL.search(body)):
+                return "strong"  # the verb inside: "Op 3 nov. 2026 10:00 schreef X <a>:"
+    if colon and _ATTR_HINT.search(core):
+        return "weak"
+    return None
+
+
+def _attribution_ends_reply(lines: list[str], quoted: list[bool], text: str, last: int, kind: str) -> bool:
+    """Whether the attribution `text` (ending on line `last`) heads quoted history: '>' lines follow, or a
+    client wrote it (the quoted author's "<address>", or '----' around it) above unprefixed history.
+    Without an address it is the author citing someone ("… ваш менеджер Иван написал:")."""
+    after = _next_content(lines, last + 1)
+    if after is not None and quoted[after]:
+        return True
+    line = text.strip()
+    if kind == "strong":
+        return bool(_CLIENT_ADDRESS.search(line)) or (line[0] in "-=_" and line[-1] in "-=_")
+    return bool(_ADDRESS_LAST.search(line)) and bool(_ATTR_DATE.search(line))
+
+
+def _begins_attribution(line: str) -> bool:
+    return bool(_LEAD.match(line) or _ATTR_HINT.search(line) or _ATTR_DATE.search(line))
+
+
+def _wrapped_attribution(lines: list[str], quoted: list[bool], i: int) -> tuple[int, str | None]:
+    """An attribution the mail client wrapped over two or three lines from line i: ("On …, Desk <" /
+    "desk@example.com> wrote:", "Desk <desk@example.com>" / "于2026年11月3日 15:20写道："). A line of the
+    author's own ("Thanks.") above a complete attribution is not part of it. (last line, kind)."""
+    if not _begins_attribution(lines[i]):
+        return i, None
+    for last in (i + 1, i + 2):
+        if last >= len(lines) or quoted[last] or not lines[last].strip():
+            break
+        joined = " ".join(lines[k].strip() for k in range(i, last + 1))
+        kind = _attribution(joined)
+        if kind is None:
+            continue
+        own_line = lines[i].rstrip().endswith(_SENTENCE_END) and any(
+            _attribution(" ".join(lines[k].strip() for k in range(j, last + 1))) for j in range(i + 1, last + 1)
+        )
+        if not own_line:
+            return last, kind
+        break
+    return i, None
+
+
+def _inline_attribution(line: str) -> int | None:
+    """Where an attribution starts inside a line after the author's own words ("Fine. On Tue, 3 Nov 2026
+    at 10:00, Desk <d@x> wrote:"): the last lead word from which the rest is a dated attribution."""
+    if len(line) > _ATTR_MAX * 2 or not line.rstrip(_DECORATION).endswith((":", "：")):
+        return None
+    for m in reversed(list(_INNER_LEAD.finditer(line))):
+        tail = line[m.start():]
+        if line[:m.start()].strip() and _attribution(tail) == "strong" and _ATTR_DATE.search(tail):
+            return m.start()
+    return None
 
 
 def _scan(lines: list[str], quoted: list[bool], forwarded: bool = False) -> tuple[int, set[int], int | None]:
     """Index where the author's text ends, the set of lines to drop (attributions, forward separators,
-    a forwarder's signature) and where forwarded content starts (None: nothing forwarded)."""
+    a forwarder's signature) and where forwarded content starts (None: nothing forwarded). A line that
+    holds the author's words and then an attribution is cut to the author's words in `lines`."""
     drop: set[int] = set()
     boundary: int | None = None
     i = 0
@@ -247,30 +406,26 @@ def _scan(lines: list[str], quoted: list[bool], forwarded: bool = False) -> tupl
             boundary = below if boundary is None else boundary
             i = below
             continue
-        span = [i]
-        strong, weak = _attribution(line)
-        nxt = i + 1
-        if not (strong or weak) and nxt < len(lines) and not quoted[nxt] and lines[nxt].strip():
-            # an attribution wrapped by the mail client: "…, Desk <" / "desk@example.com>:", or
-            # "Desk <desk@example.com>" / "于2026年11月3日 15:20写道：". A line of the author's own
-            # ("Thanks.") above a complete attribution is not part of it.
-            joined = f"{line.strip()} {lines[nxt].strip()}"
-            own_line = _ATTR_STRONG.match(lines[nxt]) and not (_EMAIL.search(line) and len(line) < 120)
-            if not own_line and (
-                _ATTR_STRONG.match(joined) or (_ADDR_TAIL.match(lines[nxt]) and _ATTR_DATE.search(line))
-            ):
-                span = [i, nxt]
-                strong, weak = _attribution(joined)
-                weak = True
-        if strong or weak:
-            after = _next_content(lines, span[-1] + 1)
-            if after is not None and quoted[after]:
-                drop.update(span)  # the '>' history below is dropped line by line
-            elif strong and _CLIENT_ADDRESS.search(" ".join(lines[k] for k in span)):
-                # a client's attribution ("On …, Name <addr> wrote:") above unprefixed history.
-                # Without "<address>" it is the author citing someone ("… ваш менеджер Иван написал:")
-                return i, drop, boundary
-        i = span[-1] + 1
+        cut = _inline_attribution(line)
+        if cut is not None and _attribution_ends_reply(lines, quoted, line[cut:], i, "strong"):
+            lines[i] = line[:cut].rstrip(_DECORATION)
+            after = _next_content(lines, i + 1)
+            if after is None or not quoted[after]:
+                return i + 1, drop, boundary
+            i += 1
+            continue
+        last, kind = i, _attribution(line)
+        if kind is None:
+            last, kind = _wrapped_attribution(lines, quoted, i)
+        if kind is not None and not _after_forward_marker(lines, i):
+            text = " ".join(lines[k].strip() for k in range(i, last + 1))
+            if _attribution_ends_reply(lines, quoted, text, last, kind):
+                after = _next_content(lines, last + 1)
+                if after is not None and quoted[after]:
+                    drop.update(range(i, last + 1))  # the '>' history below is dropped line by line
+                else:
+                    return i, drop, boundary
+        i = last + 1
     return len(lines), drop, boundary
 
 
@@ -367,6 +522,32 @@ def _tidy(lines: list[str]) -> str:
     return "\n".join(out).strip("\n")
 
 
+def _rejoin_addresses(lines: list[str]) -> list[str]:
+    """Lines with an address the client wrapped before its closing bracket ("… skrev X <x@y.example" /
+    ">:") made whole again, so the '>' of the address is not read as a quote."""
+    out: list[str] = []
+    for line in lines:
+        if out and _ADDRESS_CLOSE.match(line) and _OPEN_ADDRESS.search(out[-1]):
+            out[-1] = out[-1].rstrip() + line.strip()
+            line = ""
+        out.append(line)
+    return out
+
+
+def _quoted_lines(lines: list[str]) -> list[bool]:
+    """Which lines are quoted: '>' lines, and the tail of a long quoted line its sender's client wrapped
+    without '>' (a small letter going on with an unfinished quoted sentence, more quote right below it)."""
+    quoted = [bool(_QUOTED.match(ln)) for ln in lines]
+    for i in range(1, len(lines) - 1):
+        above, line = lines[i - 1].rstrip(), lines[i].strip()
+        if (
+            quoted[i - 1] and not quoted[i] and line[:1].islower() and len(above) >= _WRAP_WIDTH
+            and not above.endswith((*_SENTENCE_END, ":", ";")) and quoted[i + 1]
+        ):
+            quoted[i] = True
+    return quoted
+
+
 def new_text(text: str, *, forwarded: bool = False) -> str:
     """The part of a message body its author wrote now (no quotes, reply headers, disclaimers or signature).
 
@@ -377,8 +558,8 @@ def new_text(text: str, *, forwarded: bool = False) -> str:
     ---------") are kept either way.
     """
     text = text.replace("\ufeff", "").replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
-    quoted = [bool(_QUOTED.match(ln)) for ln in lines]
+    lines = _rejoin_addresses(text.split("\n"))
+    quoted = _quoted_lines(lines)
     end, drop, boundary = _scan(lines, quoted, forwarded)
     if boundary is None or boundary >= end:
         boundary = end
