@@ -545,6 +545,10 @@ def _b64(data: bytes) -> tuple[bytes, bool]:
     """
     if len(_WORD_GAPS.findall(data[:4096])) >= 3:
         return data, True
+    pad = data.find(b"=")
+    if pad != -1 and data[pad:].strip(b"= \t\r\n"):
+        # padding in the middle: encoded line by line (or piece by piece), each piece padded
+        return b"".join(_b_word(piece.decode("ascii", "ignore")) for piece in re.split(rb"=+", data)), True
     try:
         return binascii.a2b_base64(data), False
     except binascii.Error:
@@ -905,32 +909,118 @@ def _walk(part: Message, depth: int, ctx: _Ctx) -> list[tuple[str, str]]:
     if part.is_multipart():
         if depth >= _MAX_DEPTH:
             ctx.note("multipart nesting too deep")
-            return []
+            return [seg for leaf in _leaves(part) for seg in _walk(leaf, depth, ctx)]
         results = [_walk(child, depth + 1, ctx) for child in part.get_payload() if isinstance(child, Message)]
         if ctype == "multipart/alternative":
-            for result in results:
-                if any(kind == "plain" and text.strip() for kind, text in result):
-                    return result
-            return next((r for r in reversed(results) if r), [])
+            return _best_alternative(results)
         return [seg for result in results for seg in result]
+    bare = not _raw_header(part, "content-type").strip()
     if ctype.startswith("multipart/"):
         ctx.note("multipart boundary not found; body treated as text")
-        ctype = "text/plain"
+        ctype, bare = "text/plain", True
     disposition = _raw_header(part, "content-disposition").split(";", 1)[0].strip().lower()
     name = _filename(part, ctx.charset)
     if ctype in ("text/plain", "text/html") and disposition != "attachment" and not name:
-        text, note, used = _decode(_payload(part, ctx), _param(part, "charset", "content-type"))
-        if note:
-            ctx.note(note)
-        if used and ctx.charset is None:
-            ctx.charset = used
-        if ctype == "text/html":
-            if ctx.html is None:
-                ctx.html = text
-            return [("html", text)]
-        return [("plain", text)]
+        return _text_part(part, ctype, bare, ctx)
     _attach(part, ctype, _payload(part, ctx), ctx, name)
     return []
+
+
+def _text_part(part: Message, ctype: str, bare: bool, ctx: _Ctx) -> list[tuple[str, str]]:
+    data = _payload(part, ctx)
+    charset = _param(part, "charset", "content-type")
+    if _binary(data, charset):
+        ctx.note("binary data where text was expected; kept as a file")
+        _attach(part, "application/octet-stream", data, ctx, None)
+        return []
+    text, note, used = _decode(data, charset)
+    if note:
+        ctx.note(note)
+    if used and ctx.charset is None:
+        ctx.charset = used
+    if ctype == "text/plain" and bare and _looks_like_html(text):
+        ctype = "text/html"
+    if ctype == "text/html":
+        if ctx.html is None:
+            ctx.html = text
+        return [("html", text)]
+    if (_param(part, "format", "content-type") or "").lower() == "flowed":
+        text = _unflow(text, (_param(part, "delsp", "content-type") or "").lower() == "yes")
+    return [("plain", text)]
+
+
+def _leaves(part: Message) -> list[Message]:
+    """The non-multipart parts below `part`, in order, found without recursion."""
+    found: list[Message] = []
+    stack = [part]
+    while stack:
+        node = stack.pop()
+        if node.is_multipart() and not _content_type(node).startswith("message/"):
+            stack.extend(reversed([p for p in node.get_payload() if isinstance(p, Message)]))
+        else:
+            found.append(node)
+    return found
+
+
+_VISIBLE = re.compile(r"[^\s\u200b-\u200d\u2060\ufeff\x00-\x1f]")
+
+
+def _best_alternative(results: list[list[tuple[str, str]]]) -> list[tuple[str, str]]:
+    """The plain alternative when it has text, else the last (richest) alternative that shows any."""
+    for result in results:
+        if any(kind == "plain" and _VISIBLE.search(text) for kind, text in result):
+            return result
+    for result in reversed(results):
+        if any(_VISIBLE.search(text if kind == "plain" else html_to_text(text)) for kind, text in result):
+            return result
+    return []
+
+
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20), 0x7F])
+_WIDE = ("utf-16", "utf-32")
+
+
+def _binary(data: bytes, charset: str | None) -> bool:
+    """Bytes no text has: control characters (other than tab, line breaks, form feed and ESC) by the dozen."""
+    sample = data[:4096]
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
+    return controls >= 8 and controls * 20 > len(sample) and not (_codec(charset) or "").startswith(_WIDE)
+
+
+_HTML_START = re.compile(r"\s*(?:<!--.*?-->\s*)?<(?:!doctype\s+html|html|head|body|meta|div|table|p)[\s>/]", re.I | re.S)
+
+
+def _looks_like_html(text: str) -> bool:
+    """A body without a Content-Type that is plainly an HTML document (web forms, scripts)."""
+    return bool(_HTML_START.match(text[:2048]))
+
+
+def _unflow(text: str, delsp: bool) -> str:
+    """Join format=flowed (RFC 3676) soft-broken lines back into the paragraphs the sender wrote.
+
+    A line ending in a space continues on the next line of the same quote depth; the space-stuffing
+    after the quote marks is removed; "-- " (the signature separator) always ends a line.
+    """
+    lines: list[tuple[int, str]] = []
+    depth_open, buf = -1, ""
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        depth = len(line) - len(line.lstrip(">"))
+        body = line[depth:]
+        body = body[1:] if body.startswith(" ") else body
+        if depth_open >= 0 and depth != depth_open:
+            lines.append((depth_open, buf))
+            depth_open = -1
+        flowed = body.endswith(" ") and body != "-- "
+        if flowed and delsp:
+            body = body[:-1]
+        buf = buf + body if depth_open >= 0 else body
+        depth_open = depth
+        if not flowed:
+            lines.append((depth, buf))
+            depth_open = -1
+    if depth_open >= 0:
+        lines.append((depth_open, buf))
+    return "\n".join(">" * depth + (" " + body if body else "") if depth else body for depth, body in lines)
 
 
 _TEXT_CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
@@ -973,9 +1063,12 @@ def _repair_headers(raw: bytes) -> bytes | None:
 def _deep_fallback(raw: bytes, ctx: _Ctx) -> tuple[Message, list[tuple[str, str]]]:
     msg = BytesHeaderParser(policy=compat32).parsebytes(raw)
     ctx.note("multipart nesting too deep for the parser; innermost text extracted")
-    m = re.search(rb"(?im)^content-type:[ \t]*text/plain[^\n]*\n(?:[^\r\n]+\r?\n)*?\r?\n(.*?)(?=\r?\n--|\Z)", raw, re.S)
-    text = decode_bytes(m.group(1), "utf-8")[0] if m else ""
-    return msg, [("plain", text)] if text else []
+    m = re.search(rb"(?im)^content-type:[ \t]*text/(plain|html)([^\n]*)\n(?:[^\r\n]+\r?\n)*?\r?\n(.*?)(?=\r?\n--|\Z)", raw, re.S)
+    if not m:
+        return msg, []
+    charset = _params(m.group(2).decode("ascii", "replace")).get("charset")
+    text = decode_bytes(m.group(3), charset or "utf-8")[0]
+    return msg, [(m.group(1).decode().lower(), text)] if text else []
 
 
 def _parse(raw: bytes) -> ParsedMail:
