@@ -327,7 +327,7 @@ def _guess(data: bytes, prefer: str | None = None) -> str | None:
 
 
 _WESTERN_CANDIDATES = ("cp1252", "iso8859-2", "cp1250")  # the first wins a tie
-_LATIN_SIGN = frozenset("°€£¥§©®™µ·•–—…“”„‘’‚\u00a0")  # may touch a letter: 20°C, „Grüße“, it’s
+_LATIN_SIGN = frozenset("°§©®™µ·•–—…“”„‘’‚\u00a0")  # may touch a letter: 20°C, „Grüße“, it’s (not £ € ¥: "£ukasz")
 _LATIN_OPENING = frozenset("¿¡«‹")  # before a word: ¿Qué? «Bonjour»
 _LATIN_CLOSING = frozenset("»›")
 
