@@ -267,7 +267,7 @@ def _japanese_codec(sample: bytes, cut: bool, prefer: str | None) -> str | None:
 
 
 def _guess(data: bytes, prefer: str | None = None) -> str | None:
-    """A Russian or Chinese codec that decodes undeclared (or wrongly declared) 8-bit text plausibly.
+    """A Japanese, Russian or Chinese codec that decodes undeclared (or wrongly declared) 8-bit text plausibly.
 
     `prefer` (e.g. the body's charset, for a raw header) wins whenever it is plausible itself.
     Cheap: no charset_normalizer.
