@@ -62,9 +62,25 @@ def _codec(declared: str | None) -> str | None:
         return None
     name = _ALIASES.get(name, name)
     try:
-        return codecs.lookup(name).name
+        name = codecs.lookup(name).name
     except (LookupError, ValueError):
         return None
+    # ISO-8859-1 labels mean windows-1252 in practice (as in browsers and mail clients): € „ “ ” …
+    return "cp1252" if name == "iso8859-1" else name
+
+
+def _c1_control(err: UnicodeError) -> tuple[str, int]:
+    """The five bytes windows-1252 leaves undefined are read as ISO-8859-1 does (C1 controls)."""
+    if not isinstance(err, UnicodeDecodeError):
+        raise err
+    return "".join(map(chr, err.object[err.start:err.end])), err.end
+
+
+codecs.register_error("requestflow-c1", _c1_control)
+
+
+def _lossy(data: bytes, codec: str) -> str:
+    return data.decode(codec, "requestflow-c1" if codec == "cp1252" else "replace")
 
 
 _HIGH = bytes(range(0x80, 0x100))
@@ -135,6 +151,10 @@ _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _NON_ASCII_RUN = re.compile("[^\x00-\x7f]+")
 _CJK_CHAR = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff5e]")
 _ZH_PLAUSIBLE = 0.6
+_KANA = re.compile("[\u3041-\u3096\u30a1-\u30fa\u30fc]")
+_HALFWIDTH_KANA = re.compile("[\uff61-\uff9f]")
+_JP_CANDIDATES = ("cp932", "euc_jp")
+_JP_PLAUSIBLE = 0.2
 _CJK_CANDIDATES = ("gb18030", "cp950")
 
 
@@ -224,8 +244,30 @@ def _cyrillic_check(data: bytes, declared: str) -> str:
     return declared
 
 
+def _japanese_codec(sample: bytes, cut: bool, prefer: str | None) -> str | None:
+    """Shift_JIS (cp932) or EUC-JP when the bytes read as Japanese: kana among the Kanji.
+
+    Japanese writing always has kana (particles, endings); Chinese never does, and bytes of another
+    charset read as Shift_JIS come out as half-width katakana instead.
+    """
+    candidates = [prefer, *(c for c in _JP_CANDIDATES if c != prefer)] if prefer in _JP_CANDIDATES else _JP_CANDIDATES
+    best, best_share = None, 0.0
+    for codec in candidates:
+        text = sample.decode(codec, "replace")
+        if text.count("\ufffd") > (1 if cut else 0):
+            continue
+        kana, half = len(_KANA.findall(text)), len(_HALFWIDTH_KANA.findall(text))
+        if codec == prefer and not half and (kana or _CJK_CHAR.search(text)):
+            return codec  # the body's charset gives Japanese characters: enough for a short header
+        high = len(_NON_ASCII.findall(text))
+        share = (kana - 4 * half) / high if high else 0.0
+        if kana >= 2 and share >= _JP_PLAUSIBLE and share > best_share:
+            best, best_share = codec, share
+    return best
+
+
 def _guess(data: bytes, prefer: str | None = None) -> str | None:
-    """A Russian or Chinese codec that decodes undeclared (or wrongly declared) 8-bit text plausibly.
+    """A Japanese, Russian or Chinese codec that decodes undeclared (or wrongly declared) 8-bit text plausibly.
 
     `prefer` (e.g. the body's charset, for a raw header) wins whenever it is plausible itself.
     Cheap: no charset_normalizer.
@@ -233,11 +275,14 @@ def _guess(data: bytes, prefer: str | None = None) -> str | None:
     sample = data[:_SCORE_SAMPLE]
     if not _high_count(sample):
         return None
+    japanese = _japanese_codec(sample, len(sample) < len(data), prefer)
+    if japanese:
+        return japanese
     cyrillic = list(_CYRILLIC_CANDIDATES)
     cjk = list(_CJK_CANDIDATES)
     if prefer in _CYRILLIC_8BIT and prefer not in cyrillic:
         cyrillic.insert(0, prefer)
-    elif prefer in _MULTIBYTE and prefer not in cjk and prefer not in _SEVEN_BIT:
+    elif prefer in _MULTIBYTE and prefer not in cjk and prefer not in _SEVEN_BIT and prefer not in _JP_CANDIDATES:
         cjk.insert(0, prefer)
     ru: list[tuple[float, str]] = []
     prefer_readable = False
@@ -281,11 +326,52 @@ def _guess(data: bytes, prefer: str | None = None) -> str | None:
     return None
 
 
+_WESTERN_CANDIDATES = ("cp1252", "iso8859-2", "cp1250")  # the first wins a tie
+_LATIN_SIGN = frozenset("°§©®™µ·•–—…“”„‘’‚\u00a0")  # may touch a letter: 20°C, „Grüße“, it’s (not £ € ¥: "£ukasz")
+_LATIN_OPENING = frozenset("¿¡«‹")  # before a word: ¿Qué? «Bonjour»
+_LATIN_CLOSING = frozenset("»›")
+
+
+def _latin_foreign(text: str) -> tuple[int, int]:
+    """(characters that do not belong in Western or Central European text, non-ASCII characters).
+
+    Cyrillic bytes read as a Latin charset give whole words of accented letters ("Ïðîñèì", "Ñ÷¸ò");
+    Chinese bytes, or Polish and Czech bytes read with the wrong Latin table, give signs stuck to
+    letters ("z³oty", "ÄúºÃ£¬"). Real German, French, Spanish, Scandinavian or Polish words keep
+    ASCII letters around their "ä", "é", "ñ", "å", "ż" ("aaäöüßad", "Zażółć").
+    """
+    text = text[:_SCORE_SAMPLE]
+    foreign = high = 0
+    for m in _NON_ASCII_RUN.finditer(text):
+        run = m.group()
+        high += len(run)
+        before, after = _latin_at(text, m.start() - 1), _latin_at(text, m.end())
+        if not before and not after and sum(ch.isalpha() for ch in run) >= 2:
+            foreign += len(run)
+            continue
+        for i, ch in enumerate(run):
+            if ch.isalpha() or ch in _LATIN_SIGN:
+                continue
+            prev_letter = before if i == 0 else run[i - 1].isalpha()
+            next_letter = after if i == len(run) - 1 else run[i + 1].isalpha()
+            if (prev_letter and ch not in _LATIN_CLOSING) or (next_letter and ch not in _LATIN_OPENING):
+                foreign += 1
+    return foreign, high
+
+
 def _latin_plausible(text: str) -> bool:
-    """A latin-1/cp1252 decoding is plausible when accented letters are sprinkled, not dominant."""
-    text = text[:_DETECT_SAMPLE]
-    accented = len(_LATIN_ACCENTED.findall(text))
-    return accented <= 0.25 * (accented + len(_LATIN_PLAIN.findall(text)))
+    foreign, high = _latin_foreign(text)
+    return foreign * 10 <= high
+
+
+def _western(data: bytes) -> str | None:
+    """The Latin charset whose reading of undeclared or mislabelled bytes has the fewest misfits."""
+    best, best_foreign = None, None
+    for codec in _WESTERN_CANDIDATES:
+        foreign, high = _latin_foreign(_lossy(data[:_SCORE_SAMPLE], codec))
+        if foreign * 10 <= high and (best_foreign is None or foreign < best_foreign):
+            best, best_foreign = codec, foreign
+    return best
 
 
 def _detect(data: bytes) -> str | None:
@@ -312,7 +398,7 @@ def _mostly_utf8(data: bytes) -> bool:
 
 def _strict(data: bytes, codec: str) -> str | None:
     try:
-        return data.decode(codec)
+        return data.decode(codec, "requestflow-c1" if codec == "cp1252" else "strict")
     except (UnicodeDecodeError, LookupError):
         return None
 
@@ -333,8 +419,12 @@ def _decode(data: bytes, declared: str | None, prefer: str | None = None) -> tup
     """
     codec = _codec(declared)
     if data.isascii():
+        if codec is not None and codec.startswith("iso2022_jp"):
+            return _iso2022_jp(data, codec), None, codec
         if codec in _SEVEN_BIT and (text := _strict(data, codec)) is not None:
             return text, None, codec
+        if b"\x1b" in data and _JIS_ESCAPE.search(data):
+            return _iso2022_jp(data), f"declared {declared or 'nothing'}, detected iso2022_jp", "iso2022_jp"
         return data.decode("ascii"), None, None
     # Valid UTF-8 wins over a wrong label, except for a few bytes that a real label explains better.
     strong = codec is not None and codec != "utf-8" and codec not in _WEAK
@@ -375,14 +465,59 @@ def _decode(data: bytes, declared: str | None, prefer: str | None = None) -> tup
             return text, f"declared {declared or 'nothing'}, decoded as {prefer}", prefer
     if guess is None and codec == "utf-8" and bad <= _UTF8_STRAY:
         return data.decode("utf-8", "replace").replace("\ufffd", ""), "invalid utf-8 bytes dropped", "utf-8"
+    if guess is None and (western := _western(data)):
+        return _lossy(data, western), f"declared {declared or 'nothing'}, detected {western}", western
     if guess is None:
         guess = _detect(data)
     if guess and guess != "utf-8":
-        return data.decode(guess, "replace"), f"declared {declared or 'nothing'}, detected {guess}", guess
+        return _lossy(data, guess), f"declared {declared or 'nothing'}, detected {guess}", guess
     if codec == "utf-8" or guess == "utf-8":
         return data.decode("utf-8", "replace").replace("\ufffd", ""), "invalid utf-8 bytes dropped", "utf-8"
     fallback = codec if codec and codec not in _MULTIBYTE else "cp1252"
-    return data.decode(fallback, "replace"), f"charset unknown, decoded as {fallback}", fallback
+    return _lossy(data, fallback), f"charset unknown, decoded as {fallback}", fallback
+
+
+_JIS_ESCAPE = re.compile(rb"\x1b(\$[@B]|\$\(D|\([BJI])")
+
+
+def _iso2022_jp(data: bytes, codec: str = "iso2022_jp") -> str:
+    """ISO-2022-JP read as mail clients do (Windows' cp50220).
+
+    Strict decoders refuse the NEC and IBM rows (① ㈱ Ⅲ 髙) that Japanese mail uses all the time;
+    those are mapped to their Shift_JIS codes and read as cp932, which has them.
+    """
+    if (text := _strict(data, codec)) is not None:
+        return text
+    out = bytearray()
+    mode = b"(B"
+    for i, piece in enumerate(_JIS_ESCAPE.split(data)):
+        if i % 2:
+            mode = piece
+        elif mode in (b"$@", b"$B", b"$(D"):
+            out += _jis_to_sjis(piece)
+        elif mode == b"(I":
+            out += bytes(b | 0x80 if 0x21 <= b <= 0x5F else b for b in piece)
+        else:
+            out += piece
+    return out.decode("cp932", "replace")
+
+
+def _jis_to_sjis(piece: bytes) -> bytes:
+    out = bytearray()
+    i = 0
+    while i < len(piece):
+        j1 = piece[i]
+        if not 0x21 <= j1 <= 0x7E or i + 1 >= len(piece):
+            out.append(j1)  # a line break or stray byte inside a two-byte run
+            i += 1
+            continue
+        j2 = piece[i + 1]
+        s1 = (j1 + 1) // 2 + 0x70
+        s1 += 0x40 if s1 >= 0xA0 else 0
+        s2 = j2 + (0x1F + (j2 >= 0x60) if j1 % 2 else 0x7E)
+        out += bytes((s1, s2))
+        i += 2
+    return bytes(out)
 
 
 # ---------------------------------------------------------------------------
@@ -391,7 +526,9 @@ def _decode(data: bytes, declared: str | None, prefer: str | None = None) -> tup
 _FOLD = re.compile(r"\r?\n(?=[ \t])|\r(?=[ \t])")
 _LINE_BREAK = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
 _CTRL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\u0085\u2028\u2029]+")
-_EW = re.compile(r"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([QqBb])\?([\x21-\x3e\x40-\x7e]*)\?=")
+# Lenient like mail clients: spaces inside the encoded text ("=?utf-8?Q? Personal=C3=A4nderung?=").
+_EW = re.compile(r"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([QqBb])\?([^?]*)\?=")
+_B_NOISE = re.compile(rb"[^A-Za-z0-9+/]")
 _ADDR_SPECIAL = re.compile(r'["()\\:;]')
 _ANGLE_ID = re.compile(r"<[^<>\s]+>")
 _ADDR_OK = re.compile(r'^[^@\s<>()\[\],;:"\\]+@[^@\s<>()\[\],;:"\\]+$')
@@ -408,6 +545,10 @@ def _b64(data: bytes) -> tuple[bytes, bool]:
     """
     if len(_WORD_GAPS.findall(data[:4096])) >= 3:
         return data, True
+    pad = data.find(b"=")
+    if pad != -1 and data[pad:].strip(b"= \t\r\n"):
+        # padding in the middle: encoded line by line (or piece by piece), each piece padded
+        return b"".join(_b_word(piece.decode("ascii", "ignore")) for piece in re.split(rb"=+", data)), True
     try:
         return binascii.a2b_base64(data), False
     except binascii.Error:
@@ -431,7 +572,7 @@ def _raw_to_str(value: str, hint: str | None = None) -> str:
     plausibly, then Russian/Chinese codecs by plausibility.
     """
     if value.isascii():
-        return value
+        return _decode(value.encode("ascii"), None)[0] if "\x1b" in value else value
     try:
         data = value.encode("ascii", "surrogateescape")
     except UnicodeEncodeError:
@@ -458,11 +599,9 @@ def _decode_words(value: str) -> str:
         if gap and not (prev_ew and gap.isspace()):
             flush()
             out.append(gap)
-        charset, enc, text = m.group(1).lower(), m.group(2).upper(), m.group(3).encode("ascii")
-        if enc == "B":
-            data = _b64(text)[0]
-        else:
-            data = binascii.a2b_qp(text, header=True)
+        charset, enc, text = m.group(1).lower(), m.group(2).upper(), m.group(3)
+        charset = _codec(charset) or charset
+        data = _b_word(text) if enc == "B" else binascii.a2b_qp(text.encode("utf-8", "surrogateescape"), header=True)
         if charset != pending_cs:
             flush()
             pending_cs = charset
@@ -472,6 +611,16 @@ def _decode_words(value: str) -> str:
     flush()
     out.append(value[pos:])
     return "".join(out)
+
+
+def _b_word(text: str) -> bytes:
+    """The bytes of a B encoded-word, whatever spaces, stray characters or missing padding it has."""
+    clean = _B_NOISE.sub(b"", text.split("=", 1)[0].encode("ascii", "ignore"))
+    clean = clean[: len(clean) - len(clean) % 4] if len(clean) % 4 == 1 else clean + b"=" * (-len(clean) % 4)
+    try:
+        return binascii.a2b_base64(clean)
+    except binascii.Error:
+        return b""
 
 
 def _decode_raw(value: str, hint: str | None = None) -> str:
@@ -760,32 +909,118 @@ def _walk(part: Message, depth: int, ctx: _Ctx) -> list[tuple[str, str]]:
     if part.is_multipart():
         if depth >= _MAX_DEPTH:
             ctx.note("multipart nesting too deep")
-            return []
+            return [seg for leaf in _leaves(part) for seg in _walk(leaf, depth, ctx)]
         results = [_walk(child, depth + 1, ctx) for child in part.get_payload() if isinstance(child, Message)]
         if ctype == "multipart/alternative":
-            for result in results:
-                if any(kind == "plain" and text.strip() for kind, text in result):
-                    return result
-            return next((r for r in reversed(results) if r), [])
+            return _best_alternative(results)
         return [seg for result in results for seg in result]
+    bare = not _raw_header(part, "content-type").strip()
     if ctype.startswith("multipart/"):
         ctx.note("multipart boundary not found; body treated as text")
-        ctype = "text/plain"
+        ctype, bare = "text/plain", True
     disposition = _raw_header(part, "content-disposition").split(";", 1)[0].strip().lower()
     name = _filename(part, ctx.charset)
     if ctype in ("text/plain", "text/html") and disposition != "attachment" and not name:
-        text, note, used = _decode(_payload(part, ctx), _param(part, "charset", "content-type"))
-        if note:
-            ctx.note(note)
-        if used and ctx.charset is None:
-            ctx.charset = used
-        if ctype == "text/html":
-            if ctx.html is None:
-                ctx.html = text
-            return [("html", text)]
-        return [("plain", text)]
+        return _text_part(part, ctype, bare, ctx)
     _attach(part, ctype, _payload(part, ctx), ctx, name)
     return []
+
+
+def _text_part(part: Message, ctype: str, bare: bool, ctx: _Ctx) -> list[tuple[str, str]]:
+    data = _payload(part, ctx)
+    charset = _param(part, "charset", "content-type")
+    if _binary(data, charset):
+        ctx.note("binary data where text was expected; kept as a file")
+        _attach(part, "application/octet-stream", data, ctx, None)
+        return []
+    text, note, used = _decode(data, charset)
+    if note:
+        ctx.note(note)
+    if used and ctx.charset is None:
+        ctx.charset = used
+    if ctype == "text/plain" and bare and _looks_like_html(text):
+        ctype = "text/html"
+    if ctype == "text/html":
+        if ctx.html is None:
+            ctx.html = text
+        return [("html", text)]
+    if (_param(part, "format", "content-type") or "").lower() == "flowed":
+        text = _unflow(text, (_param(part, "delsp", "content-type") or "").lower() == "yes")
+    return [("plain", text)]
+
+
+def _leaves(part: Message) -> list[Message]:
+    """The non-multipart parts below `part`, in order, found without recursion."""
+    found: list[Message] = []
+    stack = [part]
+    while stack:
+        node = stack.pop()
+        if node.is_multipart() and not _content_type(node).startswith("message/"):
+            stack.extend(reversed([p for p in node.get_payload() if isinstance(p, Message)]))
+        else:
+            found.append(node)
+    return found
+
+
+_VISIBLE = re.compile(r"[^\s\u200b-\u200d\u2060\ufeff\x00-\x1f]")
+
+
+def _best_alternative(results: list[list[tuple[str, str]]]) -> list[tuple[str, str]]:
+    """The plain alternative when it has text, else the last (richest) alternative that shows any."""
+    for result in results:
+        if any(kind == "plain" and _VISIBLE.search(text) for kind, text in result):
+            return result
+    for result in reversed(results):
+        if any(_VISIBLE.search(text if kind == "plain" else html_to_text(text)) for kind, text in result):
+            return result
+    return []
+
+
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20), 0x7F])
+_WIDE = ("utf-16", "utf-32")
+
+
+def _binary(data: bytes, charset: str | None) -> bool:
+    """Bytes no text has: control characters (other than tab, line breaks, form feed and ESC) by the dozen."""
+    sample = data[:4096]
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
+    return controls >= 8 and controls * 20 > len(sample) and not (_codec(charset) or "").startswith(_WIDE)
+
+
+_HTML_START = re.compile(r"\s*(?:<!--.*?-->\s*)?<(?:!doctype\s+html|html|head|body|meta|div|table|p)[\s>/]", re.I | re.S)
+
+
+def _looks_like_html(text: str) -> bool:
+    """A body without a Content-Type that is plainly an HTML document (web forms, scripts)."""
+    return bool(_HTML_START.match(text[:2048]))
+
+
+def _unflow(text: str, delsp: bool) -> str:
+    """Join format=flowed (RFC 3676) soft-broken lines back into the paragraphs the sender wrote.
+
+    A line ending in a space continues on the next line of the same quote depth; the space-stuffing
+    after the quote marks is removed; "-- " (the signature separator) always ends a line.
+    """
+    lines: list[tuple[int, str]] = []
+    depth_open, buf = -1, ""
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        depth = len(line) - len(line.lstrip(">"))
+        body = line[depth:]
+        body = body[1:] if body.startswith(" ") else body
+        if depth_open >= 0 and depth != depth_open:
+            lines.append((depth_open, buf))
+            depth_open = -1
+        flowed = body.endswith(" ") and body != "-- "
+        if flowed and delsp:
+            body = body[:-1]
+        buf = buf + body if depth_open >= 0 else body
+        depth_open = depth
+        if not flowed:
+            lines.append((depth, buf))
+            depth_open = -1
+    if depth_open >= 0:
+        lines.append((depth_open, buf))
+    return "\n".join(">" * depth + (" " + body if body else "") if depth else body for depth, body in lines)
 
 
 _TEXT_CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
@@ -828,9 +1063,12 @@ def _repair_headers(raw: bytes) -> bytes | None:
 def _deep_fallback(raw: bytes, ctx: _Ctx) -> tuple[Message, list[tuple[str, str]]]:
     msg = BytesHeaderParser(policy=compat32).parsebytes(raw)
     ctx.note("multipart nesting too deep for the parser; innermost text extracted")
-    m = re.search(rb"(?im)^content-type:[ \t]*text/plain[^\n]*\n(?:[^\r\n]+\r?\n)*?\r?\n(.*?)(?=\r?\n--|\Z)", raw, re.S)
-    text = decode_bytes(m.group(1), "utf-8")[0] if m else ""
-    return msg, [("plain", text)] if text else []
+    m = re.search(rb"(?im)^content-type:[ \t]*text/(plain|html)([^\n]*)\n(?:[^\r\n]+\r?\n)*?\r?\n(.*?)(?=\r?\n--|\Z)", raw, re.S)
+    if not m:
+        return msg, []
+    charset = _params(m.group(2).decode("ascii", "replace")).get("charset")
+    text = decode_bytes(m.group(3), charset or "utf-8")[0]
+    return msg, [(m.group(1).decode().lower(), text)] if text else []
 
 
 def _parse(raw: bytes) -> ParsedMail:

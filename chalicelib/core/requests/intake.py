@@ -65,8 +65,14 @@ class MailAnalysis:
 
     @property
     def looks_like_mail(self) -> bool:
-        headers = self.mail.headers
-        return any(h in headers for h in ("from", "subject", "message-id", "date", "to", "return-path"))
+        """Mail headers and something from a person: a sender, a subject or words in the body.
+
+        Headers followed by binary garbage (no From, no Subject, no text) are a corrupt object.
+        """
+        mail = self.mail
+        if not any(h in mail.headers for h in ("from", "subject", "message-id", "date", "to", "return-path")):
+            return False
+        return bool(mail.header("from") or mail.subject.strip() or (self.text or mail.text).strip())
 
 
 def analyze(raw: bytes, config: DeskConfig, reply_addresses: ReplyAddresses,
