@@ -427,10 +427,16 @@ def test_the_form_is_in_the_chosen_language_and_every_input_has_a_label(config, 
 def test_the_form_posts_urlencoded_to_requests_and_switches_language_by_link(config, templates):
     page = Page(templates.render("pages/form.html.j2", **form_view(config, "en")))
     [form] = page.all("form")
-    assert form["method"] == "post" and form["action"] == "requests"
+    assert form["method"] == "post" and form["action"] == "requests?lang=en"
     assert form["enctype"] == "application/x-www-form-urlencoded"
     assert {a["href"] for a in page.all("a")} >= {"form?lang=ru", "form?lang=en"}
     assert not page.all("script")
+
+
+@pytest.mark.parametrize("lang", ["ru", "zh"])
+def test_the_form_posts_with_its_language_so_a_reload_of_the_answer_keeps_it(config, templates, lang):
+    [form] = Page(templates.render("pages/form.html.j2", **form_view(config, lang))).all("form")
+    assert form["action"] == f"requests?lang={lang}"
 
 
 def test_an_unknown_language_shows_the_desk_default(config, templates):

@@ -523,7 +523,8 @@ def form_view(config: DeskConfig, language: str | None, values: Mapping[str, obj
 
     `values` are the submitted strings (`FormError.values`), `errors` the error codes
     (`FormError.codes`); a value that is not a known code is shown as it is. `action` and
-    `form_path` are relative URLs so the page works under an API Gateway stage prefix.
+    `form_path` are relative URLs so the page works under an API Gateway stage prefix. The action
+    carries the language, so reloading the page a failed post shows leads to the form in it.
     """
     lang = language if language in LANGUAGES else config.desk.default_language
     texts = _TEXTS.get(lang, _TEXTS["en"])
@@ -591,7 +592,7 @@ def form_view(config: DeskConfig, language: str | None, values: Mapping[str, obj
         "title": texts["title"],
         "desk_name": config.desk.name,
         "lang_switch_base": form_path,
-        "action": action,
+        "action": f"{action}?lang={lang}",
         "texts": texts,
         "fields": fields,
         "categories": categories,
