@@ -19,6 +19,10 @@ ENGLISH_DOCUMENTS = CORPUS / "new_27_en_apple_qp_documents_auto_submitted_no.eml
 
 @pytest.fixture(scope="module")
 def desk_url():
+    from chalicelib import observability
+
+    # The desk's logger keeps the stdout it first sees: made here, it is not a test's capsys stream.
+    observability.logger()
     port = free_port()
     stack = EmbeddedStack(time_scale=3600, public_url=f"http://127.0.0.1:{port}", prefix="rfcli").start()
     server = DeskServer(stack, port).start_background()
