@@ -18,6 +18,11 @@ def post_request():
     return entrypoints.post_request(app.current_request, app.lambda_context)
 
 
+@app.route("/requests", methods=["GET"])
+def requests_page():
+    return entrypoints.requests_page(app.current_request)
+
+
 @app.route("/status/{token}", methods=["GET"])
 def request_status(token):
     return entrypoints.status_page(app.current_request, token)

@@ -112,6 +112,24 @@ def form_page(request) -> Response:
     return _page("pages/form.html.j2", view.pop("lang"), **view)
 
 
+def _wants_html(request) -> bool:
+    headers = request.headers or {}
+    return "text/html" in headers.get("accept", "") and "json" not in headers.get("content-type", "")
+
+
+def requests_page(request) -> Response:
+    """GET /requests: a browser (a bookmark, a reload after posting) is sent on to the form; an API
+    client learns that the route takes POST."""
+    from .core.config import LANGUAGES
+
+    if not _wants_html(request):
+        return _json({"message": "use POST to send a request; the form is at /form", "errors": {}}, 405,
+                     {"Allow": "POST"})
+    lang = ((request.query_params or {}).get("lang") or "").strip().lower()
+    location = f"form?lang={lang}" if lang in LANGUAGES else "form"
+    return Response(body="", status_code=303, headers={"Location": location, "Cache-Control": "no-store"})
+
+
 def _cors(request) -> dict:
     origin = (request.headers or {}).get("origin")
     allowed = desk().config.desk.site_origin
@@ -129,14 +147,14 @@ def post_request(request, context=None) -> Response:
 
 
 def _post_request(request) -> Response:
-    from .core.requests.form import FormError, form_view, parse_form
+    from .core.requests.form import FormError, Trapped, form_text, form_view, parse_form
     from .service.intake import RateLimited, StillInProgress
 
     cors = _cors(request)
     if request.method == "OPTIONS":
         return Response(body="", status_code=204 if "Access-Control-Allow-Origin" in cors else 403, headers=cors)
     headers = request.headers or {}
-    wants_html = "text/html" in headers.get("accept", "") and "json" not in headers.get("content-type", "")
+    wants_html = _wants_html(request)
     service = desk()
     body = request.raw_body or b""
     lang = _language(request)
@@ -145,6 +163,12 @@ def _post_request(request) -> Response:
         lang = form.language or lang
         source_ip = ((request.context or {}).get("identity") or {}).get("sourceIp")
         receipt = service.submit_form(form, source_ip, headers.get("idempotency-key"))
+    except Trapped as exc:
+        lang = exc.language or lang
+        if wants_html:
+            return _message_page(lang, 200, form_text("received_title", lang), form_text("received", lang),
+                                 lang_switch_base="form")
+        return _json({"message": "received"}, 202, cors)
     except FormError as exc:
         lang = exc.language or lang
         if wants_html and exc.status == 400:

@@ -5,11 +5,15 @@ import argparse
 import errno
 import json
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from chalicelib.core.config import ConfigError
 
 from .stack import SAMPLE_MAIL, EmbeddedStack, free_port
+
+INGEST_TIMEOUT = 120
 
 
 def _start(args, port: int) -> EmbeddedStack:
@@ -37,27 +41,71 @@ def cmd_serve(args) -> int:
 
 def _print_urls(url: str) -> None:
     print(f"  form:    {url}/form\n  outbox:  {url}/_local/outbox.html  (JSON: {url}/_local/outbox)\n"
-          f"  clock:   {url}/_local/clock\n  inbound: POST raw MIME to {url}/_local/inbound", flush=True)
+          f"  clock:   {url}/_local/clock\n  inbound: POST raw MIME to {url}/_local/inbound"
+          f" (or ./rf ingest --to {url} FILE.eml)", flush=True)
+
+
+class DeskUnreachable(Exception):
+    """The desk given with --to does not answer."""
+
+
+def _post_inbound(base_url: str, raw: bytes) -> dict:
+    """The outcome a running desk gives `raw` posted to its /_local/inbound."""
+    url = base_url.rstrip("/") + "/_local/inbound"
+    try:
+        request = urllib.request.Request(url, data=raw, method="POST",
+                                         headers={"Content-Type": "message/rfc822"})
+    except ValueError as exc:
+        raise DeskUnreachable(f"{base_url} is not a URL: {exc}") from None
+    try:
+        with urllib.request.urlopen(request, timeout=INGEST_TIMEOUT) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        body = exc.read().decode("utf-8", "replace")
+        try:
+            reason = json.loads(body).get("error") or body
+        except (ValueError, AttributeError):
+            reason = body
+        return {"outcome": "error", "reason": f"HTTP {exc.code} from {url}: {reason}".strip()}
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise DeskUnreachable(f"cannot reach the desk at {base_url}: {reason}") from None
+    except ValueError:
+        return {"outcome": "error", "reason": f"{url} did not answer JSON: is it a requestflow desk?"}
+
+
+def _ingest_files(args, ingest) -> int:
+    failed = 0
+    for name in args.files:
+        path = Path(name)
+        try:
+            outcome = ingest(path.read_bytes())
+        except OSError as exc:
+            outcome = {"outcome": "error", "reason": str(exc)}
+        if outcome.get("outcome") == "error":
+            failed += 1
+        line = {"file": path.name, **outcome}
+        if args.json:
+            print(json.dumps(line, ensure_ascii=False), flush=True)
+        else:
+            print(f"{path.name}: {line['outcome']} {line.get('reason') or line.get('ticket') or ''}", flush=True)
+    return 1 if failed else 0
 
 
 def cmd_ingest(args) -> int:
+    if args.to:
+        base_url = args.to if "://" in args.to else "http://" + args.to
+        try:
+            return _ingest_files(args, lambda raw: _post_inbound(base_url, raw))
+        except DeskUnreachable as exc:
+            print(f"rf: {exc}\n    start one with `./rf serve` (or `./rf demo`), or leave out --to",
+                  file=sys.stderr)
+            return 2
     stack = EmbeddedStack(time_scale=args.time_scale, config_path=args.config).start()
-    failed = 0
     try:
-        for name in args.files:
-            path = Path(name)
-            try:
-                outcome = stack.ingest(path.read_bytes())
-            except OSError as exc:
-                outcome, failed = {"outcome": "error", "reason": str(exc)}, failed + 1
-            line = {"file": path.name, **outcome}
-            if args.json:
-                print(json.dumps(line, ensure_ascii=False), flush=True)
-            else:
-                print(f"{path.name}: {line['outcome']} {line.get('reason') or line.get('ticket') or ''}", flush=True)
+        return _ingest_files(args, stack.ingest)
     finally:
         stack.stop()
-    return 1 if failed else 0
 
 
 def cmd_demo(args) -> int:
@@ -84,8 +132,16 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--verbose", action="store_true", help="log every HTTP request")
     serve.set_defaults(func=cmd_serve)
-    ingest = sub.add_parser("ingest", parents=[common], help="run raw .eml files through the inbound path")
-    ingest.add_argument("files", nargs="+")
+    ingest = sub.add_parser(
+        "ingest", parents=[common], help="run raw .eml files through the inbound path",
+        description="Run raw .eml files through the inbound path and print each outcome. Without --to, "
+                    "the mail goes to an embedded desk of its own that starts for this command and stops "
+                    "when it ends: its requests and mail are gone afterwards, and a running `./rf serve` "
+                    "never sees them. With --to, the files go to that running desk.")
+    ingest.add_argument("files", nargs="+", metavar="FILE")
+    ingest.add_argument("--to", metavar="URL",
+                        help="a running desk (`./rf serve`), e.g. http://127.0.0.1:8000: each file is posted "
+                             "to URL/_local/inbound")
     ingest.add_argument("--json", action="store_true", help="one outcome JSON line per file")
     ingest.set_defaults(func=cmd_ingest)
     demo = sub.add_parser("demo", parents=[common],

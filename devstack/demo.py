@@ -75,7 +75,8 @@ def run_demo(args) -> int:
             print("--once: stopped after the feed; run `make demo` or `./rf demo` to keep the desk serving.")
             return 0
         print(f"Open:\n  form:    {server.url}/form\n  outbox:  {server.url}/_local/outbox.html"
-              f"  (JSON: {server.url}/_local/outbox)\n  clock:   {server.url}/_local/clock", flush=True)
+              f"  (JSON: {server.url}/_local/outbox)\n  clock:   {server.url}/_local/clock\n"
+              f"  more mail: ./rf ingest --to {server.url} FILE.eml", flush=True)
         stack.pump()
         print("serving until Ctrl-C", flush=True)
         import threading

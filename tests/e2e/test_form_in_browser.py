@@ -321,3 +321,50 @@ def test_a_chinese_reader_of_a_broken_status_link_is_not_answered_in_russian(pag
     page.goto(f"{desk_url}/status/not-a-token?lang=zh")
     expect(page.locator("html")).to_have_attribute("lang", "zh")
     expect(page.locator("main p").first).not_to_contain_text("Ссылка", timeout=1_000)
+
+
+@pytest.mark.parametrize("lang, topic, hint, asked", [
+    ("ru", "Заказ или расчёт цены", "поможет нам ответить быстрее", "ваша ежемесячная потребность"),
+    ("en", "Order or quote", "helps us answer faster", "your monthly need"),
+])
+def test_an_order_without_the_monthly_need_is_sent_and_the_acknowledgement_asks_for_it(page, desk_url, lang,
+                                                                                      topic, hint, asked):
+    page.goto(f"{desk_url}/form?lang={lang}")
+    need = page.locator("#rf-fact-monthly-need")
+    expect(need).not_to_have_attribute("required", re.compile(".*"))
+    expect(page.locator(f"#{need.get_attribute('aria-describedby').split()[0]}")).to_contain_text(hint)
+    customer = address(f"noneed-{lang}")
+    fill_form(page, name="Ольга Смирнова" if lang == "ru" else "Olga Example", email=customer,
+              subject="Стрейч-плёнка" if lang == "ru" else "Stretch film",
+              message="Пришлите цену на плёнку 23 мкм." if lang == "ru" else "Please quote film, 23 micron.",
+              category=topic)
+    submit(page)
+
+    expect(page.locator(".error")).to_have_count(0)
+    ticket = page.locator(".ticket").inner_text().strip()
+    assert TICKET.fullmatch(ticket)
+    message = open_ack_in_outbox(page, desk_url, ticket, customer)
+    expect(message.locator("li")).to_contain_text(asked)
+    assert page.dialogs == []
+
+
+@pytest.mark.parametrize("query, lang, title", [("?lang=ru", "ru", "Отправьте нам запрос"),
+                                               ("?lang=zh", "zh", "向我们提交请求"),
+                                               ("", "en", "Send us a request")])
+def test_opening_the_requests_address_in_a_browser_lands_on_the_form(page, desk_url, query, lang, title):
+    answer = page.goto(f"{desk_url}/requests{query}")
+    assert answer.ok, f"{answer.status} at {page.url}"
+    assert page.url == f"{desk_url}/form{query}"
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    expect(page.locator("h1")).to_have_text(title)
+    expect(page.get_by_role("button")).to_be_visible()
+
+
+def test_reloading_after_a_failed_post_shows_the_form_not_an_error(page, desk_url):
+    page.goto(f"{desk_url}/form?lang=ru")
+    fill_form(page, name="Иван", email="ivan@example", subject="Вопрос", message="Есть ли плёнка 30 мкм?")
+    submit(page)
+    expect(page.locator(".error")).to_have_count(1)
+    answer = page.goto(page.url)
+    assert answer.ok and page.url.endswith("/form?lang=ru")
+    expect(page.locator("h1")).to_have_text("Отправьте нам запрос")

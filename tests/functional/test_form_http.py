@@ -88,9 +88,95 @@ def test_posting_too_often_from_one_address_is_429(client, desk):
     assert _post(client, {**GOOD, "subject": "Next hour"}).status_code == 201
 
 
-def test_the_honeypot_field_rejects_bots_and_creates_nothing(client, desk):
-    assert _post(client, {**GOOD, "website": "http://spam.example"}).status_code == 400
+@pytest.mark.parametrize("headers", [JSON, FORM])
+def test_a_filled_honeypot_is_answered_as_accepted_and_creates_nothing(client, desk, headers):
+    from urllib.parse import urlencode
+
+    fields = {**GOOD, "website": "http://spam.example", "email": "not-an-address"}
+    body = fields if headers is JSON else urlencode(fields)
+    response = _post(client, body, headers)
+    assert 200 <= response.status_code < 300
+    text = response.body.decode()
+    assert 'class="error"' not in text and '"errors"' not in text and "not-an-address" not in text
     assert desk.sent() == []
+    assert desk.service.table.get_request("RF-2026-0001") is None
+
+
+def test_a_trapped_browser_post_thanks_the_sender_in_their_language(client, desk):
+    from urllib.parse import urlencode
+
+    for lang, words in (("ru", "Спасибо! Мы получили ваш запрос"), ("zh", "我们已收到您的请求"),
+                        ("en", "We have received your request")):
+        response = _post(client, urlencode({**GOOD, "website": "x", "lang": lang}), FORM)
+        page = response.body.decode()
+        assert response.status_code == 200 and f'lang="{lang}"' in page and words in page
+        assert 'role="alert"' not in page
+    assert desk.sent() == []
+
+
+# --- a required fact left out -------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang, fields, asked", [
+    ("en", GOOD, "your monthly need"),
+    ("ru", {"name": "Иван Петров", "email": "ivan@example.ru", "subject": "Плёнка стрейч",
+            "message": "Пришлите цену на стрейч-плёнку 23 мкм."}, "ваша ежемесячная потребность"),
+    ("zh", {"name": "王伟", "email": "wang@example.cn", "subject": "拉伸膜报价",
+            "message": "请报价拉伸膜。"}, "您的每月需求量"),
+])
+def test_an_order_without_its_monthly_need_is_accepted_and_the_acknowledgement_asks_for_it(client, desk, lang,
+                                                                                          fields, asked):
+    from urllib.parse import urlencode
+
+    response = _post(client, urlencode({**fields, "category": "order", "fact_monthly_need": "", "lang": lang}),
+                     FORM)
+    assert response.status_code == 201
+    ticket = re.search(r"RF-\d{4}-\d{4}", response.body.decode()).group(0)
+    request = desk.service.table.get_request(ticket)
+    assert request.category == "order" and request.missing_facts == ["monthly_need"]
+    [ack] = desk.sent_to(fields["email"])
+    assert asked in ack["text"] and asked in ack["html"]
+
+
+def test_an_order_with_its_monthly_need_is_acknowledged_without_asking_for_it(client, desk):
+    response = _post(client, {**GOOD, "category": "order", "fact_monthly_need": "20 rolls"})
+    assert response.status_code == 201
+    request = desk.service.table.get_request(json.loads(response.body)["request_id"])
+    assert request.missing_facts == [] and request.facts == {"monthly_need": "20 rolls"}
+    [ack] = desk.sent_to(GOOD["email"])
+    assert "monthly need" not in ack["text"]
+
+
+def test_without_the_fact_an_order_still_needs_an_email_and_a_message(client, desk):
+    response = _post(client, {"name": "Anna", "subject": "Order", "category": "order"})
+    assert response.status_code == 400
+    assert json.loads(response.body)["errors"] == {"email": "This field is required.",
+                                                   "message": "This field is required."}
+    assert desk.sent() == []
+
+
+# --- GET /requests --------------------------------------------------------------------------------
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.mark.parametrize("query, location", [("", "form"), ("?lang=ru", "form?lang=ru"),
+                                             ("?lang=ZH", "form?lang=zh"), ("?lang=xx", "form"),
+                                             ("?lang=%0d%0aSet-Cookie:x", "form")])
+def test_a_browser_opening_requests_is_sent_to_the_form_keeping_its_language(client, query, location):
+    response = client.http.get("/requests" + query, headers={"Accept": BROWSER_ACCEPT})
+    assert response.status_code == 303
+    assert response.headers["Location"] == location
+    followed = client.http.get("/" + location, headers={"Accept": BROWSER_ACCEPT})
+    assert followed.status_code == 200 and 'action="requests?lang=' in followed.body.decode()
+
+
+@pytest.mark.parametrize("accept", ["application/json", "*/*", None])
+def test_an_api_client_getting_requests_learns_in_json_that_it_takes_post(client, accept):
+    response = client.http.get("/requests", headers={"Accept": accept} if accept else {})
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "POST"
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert "POST" in json.loads(response.body)["message"]
 
 
 def test_cors_allows_only_the_configured_site(client, desk):

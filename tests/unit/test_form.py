@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlencode
@@ -9,7 +10,8 @@ from urllib.parse import urlencode
 import pytest
 
 from chalicelib.core.config import DeskConfig, FormSection, load_config
-from chalicelib.core.requests.form import FormError, FormSubmission, error_text, form_view, page_language, parse_form
+from chalicelib.core.requests.form import (FormError, FormSubmission, Trapped, error_text, form_view, page_language,
+                                           parse_form)
 from chalicelib.core.render import Templates
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -268,12 +270,23 @@ def test_several_bad_fields_are_all_named_at_once(config):
 
 # --- honeypot -----------------------------------------------------------------------------------
 
-def test_a_filled_honeypot_is_rejected_without_hinting_at_other_fields(config):
-    error = error_of(config, *as_form({"website": "http://spam.example", "name": ""}))
-    assert error.status == 400
-    assert error.errors == {"form": "The submission was rejected."}
-    assert error.codes == {"form": "rejected"}
-    assert "website" not in error.values
+@pytest.mark.parametrize("fields", [
+    {"website": "http://spam.example", "name": ""},
+    {**VALID, "website": "http://spam.example"},
+    {"website": "Купить дёшево", "email": "not-an-address", "lang": "ru"},
+    {"website": "优惠", "message": "", "lang": "zh"},
+])
+def test_a_filled_honeypot_is_trapped_before_any_field_is_checked(config, fields):
+    for encode in (as_form, as_json, as_multipart):
+        with pytest.raises(Trapped) as caught:
+            parse_form(*encode(fields), config)
+        assert caught.value.language == fields.get("lang")
+
+
+def test_a_trapped_post_is_not_a_form_error_so_nothing_asks_the_sender_to_fix_it(config):
+    with pytest.raises(Trapped) as caught:
+        parse_form(*as_form({**VALID, "website": "x"}), config)
+    assert not isinstance(caught.value, FormError)
 
 
 def test_an_empty_honeypot_is_what_people_send_and_is_fine(config):
@@ -282,9 +295,31 @@ def test_an_empty_honeypot_is_what_people_send_and_is_fine(config):
 
 # --- categories and their required facts --------------------------------------------------------
 
-def test_choosing_a_category_with_required_facts_requires_them(config):
-    error = error_of(config, *as_form({**VALID, "category": "order"}))
-    assert error.errors == {"fact_monthly_need": "This field is required."}
+@pytest.mark.parametrize("fact", [None, "", "   "])
+@pytest.mark.parametrize("encode", [as_form, as_json, as_multipart])
+def test_an_order_without_its_required_fact_is_accepted_so_the_acknowledgement_can_ask_for_it(config, fact,
+                                                                                              encode):
+    fields = {**VALID, "category": "order"}
+    if fact is not None:
+        fields["fact_monthly_need"] = fact
+    submission = parse_form(*encode(fields), config)
+    assert submission.category == "order"
+    assert submission.facts == {}
+
+
+@pytest.mark.parametrize("fields", [
+    {"name": "Иван Петров", "email": "ivan@example.ru", "subject": "Плёнка", "message": "Нужна плёнка.",
+     "lang": "ru"},
+    {"name": "王伟", "email": "wang@example.cn", "subject": "订单", "message": "需要拉伸膜。", "lang": "zh"},
+])
+def test_an_order_without_its_fact_in_other_languages_is_accepted_too(config, fields):
+    submission = parse_form(*as_form({**fields, "category": "order"}), config)
+    assert submission.facts == {} and submission.language == fields["lang"]
+
+
+def test_without_the_fact_the_proper_required_fields_are_still_named(config):
+    error = error_of(config, *as_form({"name": "Anna", "subject": "Order", "category": "order"}))
+    assert error.errors == {"email": "This field is required.", "message": "This field is required."}
 
 
 def test_the_required_facts_of_the_chosen_category_are_kept(config):
@@ -345,6 +380,7 @@ class Page(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.elements: list[tuple[str, dict[str, str | None]]] = []
         self.text: list[str] = []
+        self.html = html
         self.feed(html)
 
     def handle_starttag(self, tag, attrs):
@@ -391,10 +427,16 @@ def test_the_form_is_in_the_chosen_language_and_every_input_has_a_label(config, 
 def test_the_form_posts_urlencoded_to_requests_and_switches_language_by_link(config, templates):
     page = Page(templates.render("pages/form.html.j2", **form_view(config, "en")))
     [form] = page.all("form")
-    assert form["method"] == "post" and form["action"] == "requests"
+    assert form["method"] == "post" and form["action"] == "requests?lang=en"
     assert form["enctype"] == "application/x-www-form-urlencoded"
     assert {a["href"] for a in page.all("a")} >= {"form?lang=ru", "form?lang=en"}
     assert not page.all("script")
+
+
+@pytest.mark.parametrize("lang", ["ru", "zh"])
+def test_the_form_posts_with_its_language_so_a_reload_of_the_answer_keeps_it(config, templates, lang):
+    [form] = Page(templates.render("pages/form.html.j2", **form_view(config, lang))).all("form")
+    assert form["action"] == f"requests?lang={lang}"
 
 
 def test_an_unknown_language_shows_the_desk_default(config, templates):
@@ -427,21 +469,34 @@ def test_a_failed_post_shows_the_form_again_with_errors_by_the_fields_and_the_va
     by_name = {c["name"]: c for c in controls(page)}
     assert by_name["email"]["value"] == "a@"
     assert by_name["email"]["aria-invalid"] == "true"
-    assert by_name["fact_monthly_need"]["aria-invalid"] == "true"
+    assert "aria-invalid" not in by_name["fact_monthly_need"]
     assert "aria-invalid" not in by_name["name"] and by_name["name"]["value"] == "Anna Ivanova"
     assert [a for a in page.all("option") if "selected" in a] == [{"value": "order", "selected": None}]
     for control in controls(page):
         for target in (control.get("aria-describedby") or "").split():
             assert target in page.ids()
     summary_links = [a["href"] for a in page.all("a") if (a["href"] or "").startswith("#rf-")]
-    assert summary_links == ["#rf-email", "#rf-fact-monthly-need"]
+    assert summary_links == ["#rf-email"]
     assert all(link[1:] in page.ids() for link in summary_links)
 
 
 def test_a_form_level_error_appears_in_the_summary_without_a_link(config, templates):
-    error = error_of(config, *as_form({"website": "x"}))
+    error = error_of(config, b"name=%FF", FORM)
     html = templates.render("pages/form.html.j2", **form_view(config, "ru", error.values, error.codes))
-    assert "Запрос отклонён." in html
+    page = Page(html)
+    assert "Текст запроса не в кодировке UTF-8." in html
+    assert not [a for a in page.all("a") if (a["href"] or "").startswith("#rf-")]
+
+
+def test_beside_each_fact_the_form_says_it_is_optional_and_helps_us_answer_faster(config, templates):
+    for lang, words in (("en", "helps us answer faster"), ("ru", "поможет нам ответить быстрее"),
+                        ("zh", "更快答复")):
+        page = Page(templates.render("pages/form.html.j2", **form_view(config, lang)))
+        [fact] = [c for c in controls(page) if c["name"] == "fact_monthly_need"]
+        assert "required" not in fact
+        [hint_id] = fact["aria-describedby"].split()
+        hint = re.search(f'id="{hint_id}">([^<]*)<', page.html).group(1)
+        assert words in hint
 
 
 # --- the hostile corpus -------------------------------------------------------------------------
@@ -496,7 +551,6 @@ def hostile_corpus() -> list[tuple[str, dict, bytes, str | None, dict | None]]:
         add(f"form: CRLF in {field}", {**VALID, field: "x\r\nBcc: a@x.com"}, None, "form")
         cases.append((f"form: repeated {field}", {}, urlencode([*VALID.items(), (field, "again")]).encode(),
                       FORM, None))
-    add("form: honeypot", {**VALID, "website": "<script>alert(1)</script>"}, None, "form")
     return cases
 
 

@@ -51,7 +51,7 @@ def test_chinese_requests_get_a_chinese_acknowledgement_and_others_english(confi
     ack = acknowledgement(config, Templates(), _request(language="zh"), "需要500卷", None, None, [])
     assert "编号为 RF-2611-0042" in ack.text and "编号为" in ack.html
     other = acknowledgement(config, Templates(), _request(language="de"), "Hallo", None, None, [])
-    assert "registered under number RF-2611-0042" in other.text
+    assert "registered your request under the number RF-2611-0042" in other.text
 
 
 def test_hostile_text_is_escaped_in_html_and_never_evaluated(config):

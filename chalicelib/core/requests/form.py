@@ -5,9 +5,12 @@ Pure: no AWS, no I/O. `parse_form` turns a raw HTTP body into a `FormSubmission`
 for developers; `FormError.codes` holds the same keys with codes that `error_text` and `form_view`
 translate for the page.
 
-Honeypot: a non-empty `website` field (hidden from people and screen readers) is answered honestly
-with a 400 `{"form": "The submission was rejected."}`; nothing is created and no other field is
-checked, so a bot learns nothing about the other fields.
+Honeypot: a non-empty `website` field (hidden from people and screen readers) raises `Trapped`
+before any other field is checked. The caller answers it as if the post were accepted and creates
+nothing, so a bot learns neither that it was caught nor anything about the other fields.
+
+Required facts of a category (the monthly need of an order) are optional on the form: a post without
+them is accepted, and the acknowledgement asks for what is missing, as it does for email.
 """
 from __future__ import annotations
 
@@ -129,11 +132,6 @@ _ERRORS: dict[str, dict[str, str]] = {
         "ru": "В форме слишком много полей.",
         "zh": "表单字段过多。",
     },
-    "rejected": {
-        "en": "The submission was rejected.",
-        "ru": "Запрос отклонён.",
-        "zh": "提交被拒绝。",
-    },
 }
 _INVALID = {"en": "This value is not valid.", "ru": "Недопустимое значение.", "zh": "此值无效。"}
 
@@ -151,10 +149,12 @@ _TEXTS: dict[str, dict[str, str]] = {
         "message": "Message",
         "message_hint": "Up to {limit} characters.",
         "facts_legend": "For “{names}”",
-        "fact_hint": "Needed for “{names}”.",
+        "fact_hint": "Optional. For “{names}”, it helps us answer faster.",
         "honeypot": "Leave this field empty",
         "submit": "Send request",
         "errors_title": "Please correct the following:",
+        "received_title": "Request received",
+        "received": "Thank you! We have received your request and will answer by email.",
     },
     "ru": {
         "title": "Отправьте нам запрос",
@@ -169,10 +169,12 @@ _TEXTS: dict[str, dict[str, str]] = {
         "message": "Сообщение",
         "message_hint": "Не больше {limit} символов.",
         "facts_legend": "Для «{names}»",
-        "fact_hint": "Нужно для «{names}».",
+        "fact_hint": "Необязательно. Для обращения «{names}» это поможет нам ответить быстрее.",
         "honeypot": "Оставьте это поле пустым",
         "submit": "Отправить запрос",
         "errors_title": "Пожалуйста, исправьте:",
+        "received_title": "Запрос получен",
+        "received": "Спасибо! Мы получили ваш запрос и ответим по электронной почте.",
     },
     "zh": {
         "title": "向我们提交请求",
@@ -187,10 +189,12 @@ _TEXTS: dict[str, dict[str, str]] = {
         "message": "留言内容",
         "message_hint": "最多 {limit} 个字符。",
         "facts_legend": "适用于“{names}”",
-        "fact_hint": "选择“{names}”时需要填写。",
+        "fact_hint": "选填。对于“{names}”，填写此项有助于我们更快答复。",
         "honeypot": "请勿填写此字段",
         "submit": "提交请求",
         "errors_title": "请更正以下内容：",
+        "received_title": "已收到请求",
+        "received": "谢谢！我们已收到您的请求，将通过电子邮件答复。",
     },
 }
 
@@ -205,6 +209,14 @@ class FormSubmission:
     category: str | None = None
     facts: dict[str, str] = field(default_factory=dict)
     language: str | None = None
+
+
+class Trapped(Exception):
+    """The honeypot was filled in: a bot. `language` is a valid `lang` field, for the answer."""
+
+    def __init__(self, language: str | None = None):
+        super().__init__("honeypot filled in")
+        self.language = language
 
 
 class FormError(Exception):
@@ -235,6 +247,11 @@ def error_text(code: str, lang: str | None, **params: object) -> str:
         return text.format(**params)
     except (KeyError, IndexError, ValueError):
         return text
+
+
+def form_text(key: str, lang: str | None) -> str:
+    """A text of the form's pages (`_TEXTS`), in English when the language is unknown."""
+    return _TEXTS.get(lang or "en", _TEXTS["en"])[key]
 
 
 def page_language(requested: str | None, config: DeskConfig, accept_language: str | None = None) -> str:
@@ -411,7 +428,7 @@ def parse_form(body: bytes, content_type: str | None, config: DeskConfig) -> For
     language = lang if lang in LANGUAGES else None
 
     if any(item != "" for item in given.get(HONEYPOT, [])):
-        raise _fail(400, {"form": "rejected"}, limits, values=values, language=language)
+        raise Trapped(language)
 
     codes: dict[str, str] = {}
 
@@ -470,19 +487,11 @@ def parse_form(body: bytes, content_type: str | None, config: DeskConfig) -> For
     if category and "category" not in codes and category not in category_ids:
         codes["category"] = "unknown_category"
 
-    facts: dict[str, str] = {}
     if category and category in category_ids and "category" not in codes:
-        for fact in config.category(category).required_facts:
-            key = FACT_PREFIX + fact.id
-            value = single_line(key)
-            if key not in codes and not value:
-                codes[key] = "required"
-            facts[fact.id] = value
-    elif not category:
-        for key, fact_id in fact_fields.items():
-            value = single_line(key)
-            if value:
-                facts[fact_id] = value
+        wanted = {FACT_PREFIX + fact.id: fact.id for fact in config.category(category).required_facts}
+    else:
+        wanted = fact_fields if not category else {}
+    facts = {fact_id: value for key, fact_id in wanted.items() if (value := single_line(key))}
 
     if codes:
         raise _fail(400, codes, limits, values=values, language=language)
@@ -514,7 +523,8 @@ def form_view(config: DeskConfig, language: str | None, values: Mapping[str, obj
 
     `values` are the submitted strings (`FormError.values`), `errors` the error codes
     (`FormError.codes`); a value that is not a known code is shown as it is. `action` and
-    `form_path` are relative URLs so the page works under an API Gateway stage prefix.
+    `form_path` are relative URLs so the page works under an API Gateway stage prefix. The action
+    carries the language, so reloading the page a failed post shows leads to the form in it.
     """
     lang = language if language in LANGUAGES else config.desk.default_language
     texts = _TEXTS.get(lang, _TEXTS["en"])
@@ -582,7 +592,7 @@ def form_view(config: DeskConfig, language: str | None, values: Mapping[str, obj
         "title": texts["title"],
         "desk_name": config.desk.name,
         "lang_switch_base": form_path,
-        "action": action,
+        "action": f"{action}?lang={lang}",
         "texts": texts,
         "fields": fields,
         "categories": categories,
