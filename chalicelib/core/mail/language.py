@@ -194,16 +194,16 @@ def _by_script(evidence: _Evidence, script: str, known: frozenset[str]) -> str |
 _FALLBACK = {"cyrillic": "ru", "cjk": "zh"}
 
 
-def detect_language(*texts: str, languages: Iterable[str] = LANGUAGES) -> str:
+def detect_language(*texts: str, also: Iterable[str] = ()) -> str:
     """The ISO 639-1 code of the language of `texts`, subject first, the body last (e.g. subject, new text).
 
     The last text counts fully and each earlier one half as much as the next, so the body outweighs
     the subject. Within a text the first lines count most (after ten lines half, after twenty a
     quarter), and confidentiality disclaimers and external-sender banners do not count. Quoted '>'
     lines, e-mail addresses, links and long tokens (hex dumps, base64) are ignored. The answer is
-    one of `languages`; 'en' when nothing is recognisable.
+    one of LANGUAGES or of `also` (the languages a desk's config names); 'en' when nothing is recognisable.
     """
-    known = frozenset(languages) | {"en"}
+    known = frozenset((*LANGUAGES, *also))
     evidence = _Evidence()
     weight = 1.0
     for text in reversed(texts):
