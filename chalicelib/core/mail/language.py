@@ -1,7 +1,7 @@
 """Which language a customer writes in (ISO 639-1): scripts first, then a language identifier.
 
-Han, kana and Hangul decide by themselves (hiragana means Japanese, Hangul Korean, Han alone Chinese;
-katakana among Han goes to the identifier, since Chinese text may carry a Japanese brand name).
+Han, kana and Hangul decide by themselves: kana means Japanese (a katakana brand name alone does not),
+Hangul Korean, Han without kana Chinese.
 Latin and Cyrillic text goes to CLD2 (pycld2: a C library with its model compiled in, so nothing to load),
 restricted to the languages the desk knows; for short Latin text, where CLD2 leans to English, the most
 frequent words of each language decide. Between Russian and Ukrainian the letters only one of them has
@@ -46,49 +46,66 @@ _SCRIPTS = {"cjk": _HAN, "ko": _HANGUL, "cyrillic": _CYRILLIC, "other": _OTHER, 
 _LEADING_LINES = 10
 _TRAILING_WEIGHT = (1.0, 0.5, 0.25)
 _HIRAGANA_SHARE = 0.1
-"""Japanese writes its particles and endings in hiragana, in nearly every phrase; Chinese never does.
-Katakana alone may be a brand name in Chinese text: then the identifier decides."""
+_KATAKANA_SHARE = 0.3
+"""Japanese writes its particles and endings in hiragana, in nearly every phrase, and Chinese never does;
+a few katakana among Han may be a Japanese brand name in Chinese text."""
 _IDENTIFIER_CHARS = 2000
 _CODES = re.compile(r"\S*\d\S*")
 """Order numbers, sizes and product codes ("PO-88213", "48x66", "500mm") say nothing about the language."""
 
 
-def _lines(text: str) -> list[str]:
-    """The text's lines that can tell its language: no quotes, disclaimers, addresses, links or dumps."""
+def _paragraphs(text: str) -> list[list[str]]:
+    """The text's lines that can tell its language, by paragraph: no quotes, disclaimers, addresses, links
+    or dumps."""
     text = _QUOTED_LINE.sub("", text[:_SAMPLE])
     if "\n" in text:
         text = strip_disclaimers(text)
-    return [clean for line in text.split("\n") if (clean := _NOISE.sub(" ", line).strip())]
+    paragraphs: list[list[str]] = [[]]
+    for line in text.split("\n"):
+        clean = _NOISE.sub(" ", line).strip()
+        if clean:
+            paragraphs[-1].append(clean)
+        elif paragraphs[-1]:
+            paragraphs.append([])
+    return [p for p in paragraphs if p]
 
 
 class _Evidence:
-    """Script counts over the texts, weighted by text and line position, and the leading lines of each."""
+    """Script counts over the texts, weighted by text and line position, and their leading paragraphs,
+    weighted by text and paragraph position (the customer's own words come before a signature)."""
 
     def __init__(self) -> None:
         self.scripts = dict.fromkeys(_SCRIPTS, 0.0)
         self.hiragana = self.katakana = 0.0
-        self.leading: list[str] = []
+        self.leading: list[tuple[float, str]] = []
 
     def add(self, text: str, weight: float) -> None:
-        for k, line in enumerate(_lines(text)):
-            band = weight * _TRAILING_WEIGHT[min(k // _LEADING_LINES, len(_TRAILING_WEIGHT) - 1)]
-            for script, pattern in _SCRIPTS.items():
-                self.scripts[script] += band * len(pattern.findall(line))
-            hiragana, katakana = band * len(_HIRAGANA.findall(line)), band * len(_KATAKANA.findall(line))
-            self.hiragana += hiragana
-            self.katakana += katakana
-            self.scripts["cjk"] += hiragana + katakana
-            if k < _LEADING_LINES:
-                self.leading.append(line)
+        k = 0
+        for index, paragraph in enumerate(_paragraphs(text)):
+            leading = []
+            for line in paragraph:
+                band = weight * _TRAILING_WEIGHT[min(k // _LEADING_LINES, len(_TRAILING_WEIGHT) - 1)]
+                for script, pattern in _SCRIPTS.items():
+                    self.scripts[script] += band * len(pattern.findall(line))
+                hiragana, katakana = band * len(_HIRAGANA.findall(line)), band * len(_KATAKANA.findall(line))
+                self.hiragana += hiragana
+                self.katakana += katakana
+                self.scripts["cjk"] += hiragana + katakana
+                if k < _LEADING_LINES:
+                    leading.append(line)
+                k += 1
+            if leading:
+                self.leading.append((weight / (index + 1), "\n".join(leading)))
 
     def script(self) -> str | None:
         best = max(self.scripts, key=lambda s: _WEIGHTS[s] * self.scripts[s])
         return best if self.scripts[best] > 0 else None
 
-    def sample(self, script: str) -> str:
+    def sample(self, script: str) -> list[tuple[float, str]]:
+        """The leading paragraphs written in `script`, with their weights; codes and numbers taken out."""
         pattern = _SCRIPTS[script]
-        lines = (_CODES.sub(" ", line) for line in self.leading if pattern.search(line))
-        return "\n".join(lines)[:_IDENTIFIER_CHARS]
+        return [(weight, _CODES.sub(" ", text)[:_IDENTIFIER_CHARS]) for weight, text in self.leading
+                if pattern.search(text)]
 
 
 _FUNCTION_WORDS = {
@@ -168,27 +185,39 @@ def _identify(sample: str, candidates: frozenset[str]) -> str | None:
     return _function_words(sample, candidates) or guess
 
 
-def _russian_or_ukrainian(sample: str, guess: str | None) -> str | None:
-    ukrainian, russian = len(_UKRAINIAN_LETTERS.findall(sample)), len(_RUSSIAN_LETTERS.findall(sample))
-    if ukrainian != russian and guess in {"ru", "uk", None}:
-        return "uk" if ukrainian > russian else "ru"
+def _vote(sample: list[tuple[float, str]], candidates: frozenset[str], identify=None) -> str | None:
+    """Each paragraph's language, weighted by its position and length; the heaviest wins."""
+    votes: dict[str, float] = {}
+    for weight, text in sample:
+        lang = (identify or _identify)(text, candidates)
+        if lang:
+            votes[lang] = votes.get(lang, 0.0) + weight * len(_WORD.findall(text))
+    return max(votes, key=votes.__getitem__, default=None)
+
+
+def _cyrillic(text: str, candidates: frozenset[str]) -> str | None:
+    """Russian or Ukrainian by the letters only one of them writes, when there are any; else the identifier."""
+    guess = _identify(text, candidates)
+    if {"ru", "uk"} <= candidates and guess in {"ru", "uk", None}:
+        ukrainian, russian = len(_UKRAINIAN_LETTERS.findall(text)), len(_RUSSIAN_LETTERS.findall(text))
+        if ukrainian != russian:
+            return "uk" if ukrainian > russian else "ru"
     return guess
 
 
 def _by_script(evidence: _Evidence, script: str, known: frozenset[str]) -> str | None:
-    sample = evidence.sample(script)
     if script == "cjk":
-        if evidence.hiragana >= _HIRAGANA_SHARE * evidence.scripts["cjk"]:
-            return "ja" if "ja" in known else "zh"
-        return _identify(sample, known & {"zh", "ja"}) if evidence.katakana else "zh"
+        cjk = evidence.scripts["cjk"]
+        japanese = evidence.hiragana >= _HIRAGANA_SHARE * cjk or evidence.katakana >= _KATAKANA_SHARE * cjk
+        return "ja" if japanese and "ja" in known else "zh"
     if script == "ko":
         return "ko"
+    sample = evidence.sample(script)
     if script == "cyrillic":
-        guess = _identify(sample, known & CYRILLIC_LANGUAGES)
-        return _russian_or_ukrainian(sample, guess) if {"ru", "uk"} <= known else guess
+        return _vote(sample, known & CYRILLIC_LANGUAGES, _cyrillic)
     if script == "latin":
-        return _identify(sample, known - CYRILLIC_LANGUAGES - OTHER_SCRIPT_LANGUAGES)
-    return _identify(sample, known & OTHER_SCRIPT_LANGUAGES - {"zh", "ja", "ko"})
+        return _vote(sample, known - CYRILLIC_LANGUAGES - OTHER_SCRIPT_LANGUAGES)
+    return _vote(sample, known & OTHER_SCRIPT_LANGUAGES - {"zh", "ja", "ko"})
 
 
 _FALLBACK = {"cyrillic": "ru", "cjk": "zh"}

@@ -1,9 +1,16 @@
-"""Customer mail in the languages the desk recognises: (language, subject, new text), short and long.
+"""detect_language in the thirteen languages every desk recognises, on mail written for these tests.
 
-Written for these tests (not taken from the sample corpus): requests about packaging film and tape,
-some with an English signature or disclaimer, some with product codes in another script.
+SAMPLES are (language, subject, new text), short and long requests about packaging film and tape, some
+with an English disclaimer, some with product codes in another script.
 """
 from __future__ import annotations
+
+import re
+
+import pytest
+
+from chalicelib.core.mail.language import LANGUAGES, detect_language
+from chalicelib.core.mail.quotes import new_text
 
 DISCLAIMER = (
     "This e-mail and any attachments are confidential and intended solely for the addressee. If you have "
@@ -160,3 +167,134 @@ SAMPLES: list[tuple[str, str, str]] = [
      "o wymianę lub zwrot pieniędzy. Zdjęcia przesyłamy w załączniku.\n\nZ poważaniem,\nKatarzyna Nowak\n"
      "Nowak Opakowania Sp. z o.o."),
 ]
+
+
+def _ids(cases):
+    return [f"{case[0]}-{i}" for i, case in enumerate(cases)]
+
+
+def test_every_language_has_short_and_long_samples():
+    for lang in LANGUAGES:
+        sentences = sorted(len(re.findall(r"[.!?](?:\s|$)|[。！？]", body.replace(DISCLAIMER, "")))
+                           for language, _, body in SAMPLES if language == lang)
+        assert len(sentences) >= 5 and sentences[0] <= 1 and sentences[-1] >= 3, lang
+
+
+@pytest.mark.parametrize(("language", "subject", "body"), SAMPLES, ids=_ids(SAMPLES))
+def test_a_request_is_stored_in_the_language_it_is_written_in(language, subject, body):
+    assert detect_language(subject, body) == language
+    assert detect_language(body) == language
+    assert detect_language(subject, new_text(body) or body) == language
+
+
+SHORT = [
+    ("es", "Factura 4471", "Por favor, vuelvan a enviar la factura."),
+    ("es", "Pedido", "Necesito 20 rollos."),
+    ("es", "", "Gracias"),
+    ("es", "Consulta", "¿Tienen stock?"),
+    ("es", "Entrega dañada", "Dos palés llegaron dañados."),
+    ("de", "", "Danke!"),
+    ("de", "Rechnung", "Bitte schicken Sie die Rechnung."),
+    ("de", "Frage", "Haben Sie das auf Lager?"),
+    ("de", "Dringend", "Wir brauchen es morgen."),
+    ("fr", "", "Merci beaucoup"),
+    ("fr", "Question", "Avez-vous du stock ?"),
+    ("fr", "Urgent", "Nous en avons besoin demain."),
+    ("fr", "Facture", "Pouvez-vous renvoyer la facture ?"),
+    ("it", "", "Grazie mille"),
+    ("it", "Domanda", "Avete disponibilità?"),
+    ("it", "Urgente", "Ci serve domani."),
+    ("it", "Fattura", "Potete inviare la fattura?"),
+    ("pt", "", "Obrigado"),
+    ("pt", "Pergunta", "Vocês têm estoque?"),
+    ("pt", "Urgente", "Precisamos amanhã."),
+    ("pt", "Fatura", "Podem enviar a fatura?"),
+    ("nl", "", "Bedankt"),
+    ("nl", "Vraag", "Heeft u dit op voorraad?"),
+    ("nl", "Spoed", "We hebben het morgen nodig."),
+    ("nl", "Factuur", "Kunt u de factuur sturen?"),
+    ("pl", "", "Dziękuję"),
+    ("pl", "Pytanie", "Czy macie to na stanie?"),
+    ("pl", "Pilne", "Potrzebujemy tego jutro."),
+    ("pl", "Faktura", "Proszę przesłać fakturę."),
+    ("en", "", "Thanks"),
+    ("en", "Question", "Do you have it in stock?"),
+    ("en", "Urgent", "We need it tomorrow."),
+    ("en", "", "Contact: Test"),
+    ("uk", "Рахунок", "Дякую"),
+    ("ru", "Счет", "Спасибо"),
+    ("ru", "", "Пришлите счет на оплату по заказу"),
+    ("uk", "", "Чекаємо на відповідь"),
+]
+
+
+@pytest.mark.parametrize(("language", "subject", "body"), SHORT, ids=_ids(SHORT))
+def test_a_one_line_mail_is_told_apart_by_its_most_frequent_words(language, subject, body):
+    assert detect_language(subject, body) == language
+
+
+@pytest.mark.parametrize(("language", "subject", "body"), [
+    ("de", "Lieferung beschädigt",
+     "Zwei Paletten sind beschädigt angekommen.\n\nBest regards\nJens Müller\nSales Manager\nMüller GmbH"),
+    ("fr", "Commande 5512", "Merci de livrer la commande lundi.\n\nBest regards,\nJulien Martin\nPurchasing"),
+    ("es", "", f"Necesitamos la factura del pedido 5512 para cerrar el mes.\n\n{DISCLAIMER}"),
+    ("pl", "Zamówienie", f"Prosimy o potwierdzenie terminu dostawy.\n\nKind regards\nPiotr\n\n{DISCLAIMER}"),
+    ("en", "Order", "Please ship 20 rolls to Maasvlakte Logistics B.V., Europaweg 875, 3199 LD Rotterdam."),
+    ("en", "Re: Angebot 4471", "Thank you, please go ahead with the order."),
+])
+def test_an_english_signature_or_a_foreign_name_does_not_change_the_language(language, subject, body):
+    assert detect_language(subject, body) == language
+
+
+@pytest.mark.parametrize(("language", "subject", "body"), [
+    ("ru", "Артикул SF-500-23", "Нужно 20 рулонов PE-LD 500mm x 300m, BOPP 48x66 — 100 коробок."),
+    ("uk", "Артикул SF-500-23", "Потрібно 20 рулонів PE-LD 500mm x 300m, BOPP 48x66 — 100 коробок."),
+    ("de", "PE-LD 500/23µ", "Wir brauchen 20 Rollen SF-500-23 und 5 Kartons BOPP-48x66."),
+    ("zh", "BOPP-48x66-CLR", "请报价BOPP-48x66-CLR 3000卷和PE-LD 500mm x 300m。"),
+    ("ja", "BOPP-48x66-CLR", "BOPP-48x66-CLRを3000巻お願いします。"),
+    ("ko", "BOPP-48x66-CLR", "BOPP-48x66-CLR 3000롤 주문합니다."),
+])
+def test_product_codes_in_another_script_do_not_decide(language, subject, body):
+    assert detect_language(subject, body) == language
+
+
+@pytest.mark.parametrize("subject, body", [
+    ("見積依頼", "至急対応願います。"),
+    ("", "ストレッチフィルム 20ロール 至急"),
+    ("注文5512の件", "よろしくお願いします。"),
+    ("納期", "来週の月曜日に届きますか？"),
+    ("請求書", "請求書の再発行をお願いします。"),
+])
+def test_japanese_is_never_taken_for_chinese(subject, body):
+    assert detect_language(subject, body) == "ja"
+
+
+@pytest.mark.parametrize("subject, body", [
+    ("询价", "我们使用ポカリ品牌的膜，请报价。"),
+    ("", "本日发货"),
+    ("发票", "请开发票。"),
+])
+def test_chinese_stays_chinese_with_a_japanese_brand_name_or_no_kana(subject, body):
+    assert detect_language(subject, body) == "zh"
+
+
+@pytest.mark.parametrize("body", [
+    "Доброго дня! Чи можна замовити 20 рулонів?",
+    "Дякую, все гаразд",
+    "Ґудзики не потрібні, тільки плівка.",
+    "Є питання щодо доставки до Києва.",
+    "Ми чекаємо на рахунок уже тиждень.",
+])
+def test_ukrainian_is_never_taken_for_russian(body):
+    assert detect_language("", body) == "uk"
+
+
+def test_a_language_the_desk_names_in_its_config_is_recognised_and_others_are_not():
+    swedish = "Hej! Vi behöver 20 rullar sträckfilm varje månad. Kan ni skicka en offert?"
+    assert detect_language("Offert", swedish, also=("sv",)) == "sv"
+    assert detect_language("Offert", swedish) in LANGUAGES
+
+
+def test_the_same_text_always_gets_the_same_language():
+    for language, subject, body in SAMPLES[:: 7]:
+        assert {detect_language(subject, body) for _ in range(3)} == {language}
