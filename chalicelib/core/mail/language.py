@@ -85,17 +85,23 @@ class _Evidence:
             leading = []
             for line in paragraph:
                 band = weight * _TRAILING_WEIGHT[min(k // _LEADING_LINES, len(_TRAILING_WEIGHT) - 1)]
-                for script, pattern in _SCRIPTS.items():
-                    self.scripts[script] += band * len(pattern.findall(line))
-                hiragana, katakana = band * len(_HIRAGANA.findall(line)), band * len(_KATAKANA.findall(line))
-                self.hiragana += hiragana
-                self.katakana += katakana
-                self.scripts["cjk"] += hiragana + katakana
+                if line.isascii():
+                    self.scripts["latin"] += band * len(_LATIN.findall(line))
+                else:
+                    self._count(line, band)
                 if k < _LEADING_LINES:
                     leading.append(line)
                 k += 1
             if leading:
                 self.leading.append((weight / (index + 1), "\n".join(leading)))
+
+    def _count(self, line: str, band: float) -> None:
+        for script, pattern in _SCRIPTS.items():
+            self.scripts[script] += band * len(pattern.findall(line))
+        hiragana, katakana = band * len(_HIRAGANA.findall(line)), band * len(_KATAKANA.findall(line))
+        self.hiragana += hiragana
+        self.katakana += katakana
+        self.scripts["cjk"] += hiragana + katakana
 
     def script(self) -> str | None:
         best = max(self.scripts, key=lambda s: _WEIGHTS[s] * self.scripts[s])
@@ -127,10 +133,17 @@ _FUNCTION_WORDS = {
           "bardzo już że na to do w z i",
 }
 """The most frequent words of each language: a short mail has few words, but nearly all of them are these."""
-_WORD_LANGUAGES: dict[str, tuple[str, ...]] = {}
-for _lang, _words in _FUNCTION_WORDS.items():
-    for _word in _words.split():
-        _WORD_LANGUAGES[_word] = (*_WORD_LANGUAGES.get(_word, ()), _lang)
+
+
+def _languages_of_words() -> dict[str, tuple[str, ...]]:
+    languages: dict[str, tuple[str, ...]] = {}
+    for lang, words in _FUNCTION_WORDS.items():
+        for word in words.split():
+            languages[word] = (*languages.get(word, ()), lang)
+    return languages
+
+
+_WORD_LANGUAGES = _languages_of_words()
 _LETTERS = {"ñ": ("es",), "¿": ("es",), "¡": ("es",), "ã": ("pt",), "õ": ("pt",), "ç": ("fr", "pt"),
             "œ": ("fr",), "ß": ("de",), "ä": ("de",), "ö": ("de",), "ü": ("de",), "ł": ("pl",), "ą": ("pl",),
             "ę": ("pl",), "ś": ("pl",), "ź": ("pl",), "ż": ("pl",), "ń": ("pl",), "ć": ("pl",)}
@@ -161,7 +174,7 @@ def _cld2(sample: str, candidates: frozenset[str]) -> tuple[str | None, bool]:
     import pycld2
 
     try:
-        reliable, _, details = pycld2.detect(sample.encode("utf-8", "ignore"), bestEffort=True)
+        reliable, _, details = pycld2.detect(_CONTROL.sub(" ", sample).encode("utf-8", "ignore"), bestEffort=True)
     except pycld2.error:
         return None, False
     for _, code, percent, _ in details:
@@ -171,12 +184,14 @@ def _cld2(sample: str, candidates: frozenset[str]) -> tuple[str | None, bool]:
     return None, False
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")
+"""Control characters, which CLD2 refuses as invalid UTF-8."""
 _CLD2_CODES = {"zh-Hant": "zh", "iw": "he", "jw": "jv", "sr-ME": "sr"}
 
 
 def _identify(sample: str, candidates: frozenset[str]) -> str | None:
     """The most likely of `candidates` for `sample`: CLD2 for text of some length, the function words for
-    short text (where CLD2 leans to English), and English for text too short to tell."""
+    short text (where CLD2 leans to English); None when neither can tell."""
     if len(candidates) <= 1:
         return next(iter(candidates), None)
     guess, reliable = _cld2(sample, candidates)
@@ -185,11 +200,11 @@ def _identify(sample: str, candidates: frozenset[str]) -> str | None:
     return _function_words(sample, candidates) or guess
 
 
-def _vote(sample: list[tuple[float, str]], candidates: frozenset[str], identify=None) -> str | None:
+def _vote(sample: list[tuple[float, str]], candidates: frozenset[str], identify=_identify) -> str | None:
     """Each paragraph's language, weighted by its position and length; the heaviest wins."""
     votes: dict[str, float] = {}
     for weight, text in sample:
-        lang = (identify or _identify)(text, candidates)
+        lang = identify(text, candidates)
         if lang:
             votes[lang] = votes.get(lang, 0.0) + weight * len(_WORD.findall(text))
     return max(votes, key=votes.__getitem__, default=None)
@@ -220,7 +235,7 @@ def _by_script(evidence: _Evidence, script: str, known: frozenset[str]) -> str |
     return _vote(sample, known & OTHER_SCRIPT_LANGUAGES - {"zh", "ja", "ko"})
 
 
-_FALLBACK = {"cyrillic": "ru", "cjk": "zh"}
+_FALLBACK = {"cyrillic": "ru"}
 
 
 def detect_language(*texts: str, also: Iterable[str] = ()) -> str:
