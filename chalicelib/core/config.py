@@ -9,12 +9,32 @@ import re
 import tomllib
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, EmailStr, Field, RootModel, ValidationError,
+                      field_validator, model_validator)
 
 Language = Literal["en", "ru", "zh"]
 LANGUAGES: tuple[str, ...] = ("en", "ru", "zh")
+"""The languages with customer-facing texts (form, acknowledgements); customers in others get English."""
+
+ISO_639_1 = frozenset("""
+aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de dv dz ee el
+en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie ig ii ik io is it iu ja
+jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb
+nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq
+sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu
+""".split())
+
+
+def _iso_639_1(code: str) -> str:
+    if code not in ISO_639_1:
+        raise ValueError(f"{code!r} is not an ISO 639-1 language code (two lower-case letters, e.g. 'de')")
+    return code
+
+
+LanguageCode = Annotated[str, AfterValidator(_iso_639_1)]
+"""Any ISO 639-1 code: the language of keywords, urgent words and negations, and what staff speak."""
 
 
 class ConfigError(ValueError):
@@ -35,14 +55,21 @@ class Localized(_Strict):
         return getattr(self, language, None) or self.en
 
 
-class Words(_Strict):
-    """Lower-case word stems per language; a stem matches at the start of a word (zh: anywhere)."""
-    en: list[str] = []
-    ru: list[str] = []
-    zh: list[str] = []
+class Words(RootModel[dict[LanguageCode, list[str]]]):
+    """Lower-case word stems per language (`de = ["rechnung"]`); a stem matches at the start of a word
+    (Chinese and Japanese: anywhere). Every language's words are looked for in every request."""
+    model_config = ConfigDict(frozen=True)
+    root: dict[LanguageCode, list[str]] = {}
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(lang for lang, words in self.root.items() if words)
+
+    def get(self, language: str) -> list[str]:
+        return self.root.get(language, [])
 
     def all(self) -> list[str]:
-        return [*self.en, *self.ru, *self.zh]
+        return [word for words in self.root.values() for word in words]
 
     @cached_property
     def stems(self) -> tuple[str, ...]:
@@ -79,7 +106,7 @@ class StaffMember(_Strict):
     name: str
     email: EmailStr
     department: str
-    languages: list[Language] = ["en", "ru"]
+    languages: list[LanguageCode] = ["en", "ru"]
     active: bool = True
 
 
@@ -124,8 +151,8 @@ class Category(_Strict):
 
 
 class PrioritySection(_Strict):
-    urgent_words: Words = Words(en=["urgent", "asap"], ru=["срочн"], zh=["紧急", "加急"])
-    negations: Words = Words(en=["not", "non", "no"], ru=["не", "нет"], zh=["不", "非"])
+    urgent_words: Words = Words({"en": ["urgent", "asap"], "ru": ["срочн"], "zh": ["紧急", "加急"]})
+    negations: Words = Words({"en": ["not", "non", "no"], "ru": ["не", "нет"], "zh": ["不", "非"]})
     """A negation right before an urgent word cancels it ("not urgent", "не срочно")."""
     urgent_headers: bool = True
     """Treat Importance: high / X-Priority 1-2 as urgent."""
@@ -173,6 +200,14 @@ class DeskConfig(_Strict):
             raise ValueError(f"default_category: unknown category {self.default_category!r}")
         return self
 
+    @cached_property
+    def languages(self) -> tuple[str, ...]:
+        """Every language the config names: its keywords, urgent words, negations and what its staff speak."""
+        named = [*self.priority.urgent_words.languages, *self.priority.negations.languages,
+                 *(lang for c in self.categories for lang in c.keywords.languages),
+                 *(lang for s in self.staff for lang in s.languages)]
+        return tuple(dict.fromkeys(named))
+
     def category(self, category_id: str) -> Category:
         return next(c for c in self.categories if c.id == category_id)
 
@@ -197,6 +232,8 @@ def _unique(section: str, ids: list[str]) -> None:
 def _location(loc: tuple) -> str:
     out = ""
     for part in loc:
+        if part == "[key]":
+            continue
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
 

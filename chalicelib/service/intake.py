@@ -380,7 +380,7 @@ class IntakeService:
                 raise RateLimited("email address")
             from ..core.mail.language import detect_language
 
-            language = form.language or detect_language(form.subject, form.message)
+            language = form.language or detect_language(form.subject, form.message, also=self.config.languages)
             new = NewRequest(
                 source="form", customer_email=valid_address(form.email) or form.email, customer_name=form.name,
                 subject=form.subject, text=form.message, language=language,

@@ -252,4 +252,5 @@ def test_hostile_text_in_a_valid_post_is_kept_verbatim_and_shown_escaped(client,
         assert "<script>alert" not in shown and "<img src=x" not in shown and "<svg onload" not in shown
         assert "{{7*7}}" in shown or "{{ 7*7 }}" not in shown
     for mail in mails:
-        assert "49" not in mail["text"].replace(answer["ticket"], "")
+        words = re.sub(r"https?://\S+|\S+@\S+", "", mail["text"]).replace(answer["ticket"], "")
+        assert "{{7*7}}" in words and "49" not in words, "template syntax in customer text is never evaluated"

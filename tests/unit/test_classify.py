@@ -59,3 +59,49 @@ def test_an_order_without_a_monthly_need_is_asked_for_it(config):
 
 def test_the_form_category_wins_over_keywords(config):
     assert classify(config, "Complaint", "damaged", category_hint="documents").category == "documents"
+
+
+@pytest.mark.parametrize("subject, body, category", [
+    ("Angebot Stretchfolie", "Bitte schicken Sie uns ein Angebot für 40 Rollen Stretchfolie 500 mm.", "order"),
+    ("Bestellung", "Wir möchten 20 Paletten Stretchfolie bestellen.", "order"),
+    ("Reklamation Auftrag 7781", "Von zwanzig Rollen sind sechs beim Transport beschädigt worden. Wir bitten um Ersatz.",
+     "complaint"),
+    ("Lieferung 5512", "Wir haben 23 µm bestellt und statt dessen 17 µm erhalten, die Folie passt nicht.", "complaint"),
+    ("Rechnung 4471", "Bitte senden Sie die Rechnung noch einmal, das PDF lässt sich nicht öffnen.", "documents"),
+    ("Sicherheitsdatenblatt", "Können Sie uns das Sicherheitsdatenblatt für die Folie schicken?", "documents"),
+    ("Frage", "Liefern Sie auch nach Österreich?", "question"),
+    ("Devis film étirable", "Pourriez-vous m'envoyer un devis pour 40 rouleaux de film étirable ?", "order"),
+    ("Commande", "Nous souhaitons passer une commande de 20 palettes.", "order"),
+    ("Réclamation commande 7781", "Six rouleaux ont été endommagés pendant le transport. Nous demandons un avoir.",
+     "complaint"),
+    ("Livraison", "La livraison est arrivée en retard et il manque deux cartons.", "complaint"),
+    ("Facture 4471", "Merci de renvoyer la facture, le PDF ne s'ouvre pas.", "documents"),
+    ("Certificat", "Pouvez-vous nous envoyer le certificat de conformité ?", "documents"),
+    ("Question", "Livrez-vous en Belgique ?", "question"),
+    ("Presupuesto", "¿Podrían enviarme un presupuesto para 40 rollos de film estirable?", "order"),
+    ("Pedido", "Queremos hacer un pedido de 20 palés.", "order"),
+    ("Reclamación pedido 7781", "Seis rollos llegaron dañados. Pedimos la sustitución o un abono.", "complaint"),
+    ("Entrega", "El pedido llegó con retraso y faltan dos cajas.", "complaint"),
+    ("Factura 4471", "Por favor, vuelvan a enviar la factura, el PDF no se abre.", "documents"),
+    ("Contrato", "Necesitamos el contrato firmado y los datos bancarios.", "documents"),
+    ("Consulta", "¿Hacen envíos a Portugal?", "question"),
+])
+def test_german_french_and_spanish_mail_gets_the_category_a_desk_worker_would_pick(config, subject, body, category):
+    assert classify(config, subject, body).category == category
+
+
+@pytest.mark.parametrize("subject, body, urgent", [
+    ("Dringend: Folie", "Wir brauchen die Folie bis morgen.", True),
+    ("Frage", "Es ist nicht dringend, antworten Sie, wenn Sie Zeit haben.", False),
+    ("Frage", "Nicht so dringend.", False),
+    ("Commande urgente", "Il nous faut le film au plus vite.", True),
+    ("Question", "Ce n'est pas urgent.", False),
+    ("Question", "Rien d'urgent, merci.", False),
+    ("Pedido urgente", "Lo necesitamos lo antes posible.", True),
+    ("Consulta", "No es urgente, contesten cuando puedan.", False),
+    ("Consulta", "Sin urgencia.", False),
+    ("Question", "This is not an urgent matter.", False),
+    ("Question", "No reply yet, urgent!", True),
+])
+def test_urgency_and_its_negation_are_read_in_german_french_and_spanish(config, subject, body, urgent):
+    assert (classify(config, subject, body).priority == "urgent") is urgent

@@ -6,13 +6,12 @@ import re
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 
-from chalicelib.core.config import DeskConfig, StaffMember
+from chalicelib.core.config import LANGUAGES, DeskConfig, StaffMember
 from chalicelib.core.requests.models import AttachmentRef, Outbound, Request
 from chalicelib.core.render import Templates
 from chalicelib.core.requests.tickets import tagged_subject
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
-CUSTOMER_LANGUAGES = ("en", "ru", "zh")
 
 
 def single_line(text: str, limit: int = 200) -> str:
@@ -22,8 +21,9 @@ def single_line(text: str, limit: int = 200) -> str:
 
 
 def customer_language(language: str) -> str:
-    """Customer-facing text exists in English, Russian and Chinese; other languages get English."""
-    return language if language in CUSTOMER_LANGUAGES else "en"
+    """The language a customer is written to: the request's own where templates exist (English, Russian,
+    Chinese), English for every other (a German or Japanese request is stored as 'de' or 'ja')."""
+    return language if language in LANGUAGES else "en"
 
 
 def message_id_for(kind: str, ident: str, domain: str) -> str:
@@ -77,7 +77,8 @@ def acknowledgement(config: DeskConfig, templates: Templates, request: Request, 
     )
 
 
-STAFF_LANGUAGES = ("en", "ru", "zh")
+STAFF_LANGUAGES = LANGUAGES
+"""Staff mail is written in the same languages as customer mail."""
 
 _PRIORITY = {"normal": {"en": "normal", "ru": "обычный", "zh": "普通"},
              "urgent": {"en": "URGENT", "ru": "СРОЧНО", "zh": "紧急"}}

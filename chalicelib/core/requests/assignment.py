@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 from chalicelib.core.config import DeskConfig, StaffMember
+from chalicelib.core.mail.outbound import customer_language
 
 
 def candidates(config: DeskConfig, category_id: str, language: str) -> list[StaffMember]:
-    """Active staff of the category's department; those who speak the customer's language first."""
-    department = config.category(category_id).department
-    staff = config.staff_of(department)
-    speakers = [s for s in staff if language in s.languages]
-    return speakers or staff
+    """Active staff of the category's department who speak the customer's language; when nobody does,
+    those who speak the language the customer is answered in (English for a language without templates),
+    and when nobody speaks that either, the whole department."""
+    staff = config.staff_of(config.category(category_id).department)
+    for wanted in dict.fromkeys((language, customer_language(language))):
+        speakers = [s for s in staff if wanted in s.languages]
+        if speakers:
+            return speakers
+    return staff
 
 
 def pick_round_robin(people: list[StaffMember], turn: int) -> StaffMember:

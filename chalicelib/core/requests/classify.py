@@ -58,14 +58,26 @@ def _positions(stem: str, text: str):
         start = text.find(stem, start + 1)
 
 
+_CLAUSE_END = re.compile(r".*[.,;:!?\n]", re.DOTALL)
+_WORDS = re.compile(r"\w+")
+_NEGATION_REACH = 2
+"""Words between a negation and what it negates: "not urgent", "nicht so dringend", "no es urgente"."""
+
+
 def _negated(text: str, at: int, negations: tuple[str, ...]) -> bool:
-    """A negation word right before the match: "not urgent", "non-urgent", "не срочно", "不急"."""
-    before = text[max(0, at - 12):at].rstrip(" -\t").lower()
+    """A negation word among the two words before the match, in the same clause: "not urgent", "non-urgent",
+    "не срочно", "no es urgente", "n'est pas urgent"; Chinese negations right before it ("不急")."""
+    start = max(0, at - 40)
+    before = text[start:at].lower()
+    clause = _CLAUSE_END.sub("", before)
+    words = _WORDS.findall(clause)
+    if start and clause == before and words and before[0].isalnum():
+        words = words[1:]  # cut off by the window: not a whole word
+    near = words[-_NEGATION_REACH:]
+    tail = before.rstrip(" -\t")
     for word in negations:
-        if before.endswith(word):
-            head = before[: len(before) - len(word)]
-            if _anywhere(word) or not head or not head[-1].isalnum():
-                return True
+        if word in near or (_anywhere(word) and tail.endswith(word)):
+            return True
     return False
 
 
