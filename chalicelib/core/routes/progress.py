@@ -1,0 +1,113 @@
+"""How a stage of a route runs for one request: who acts, whether it is on, when it is decided, and
+what its timer does next. Pure: the time is an argument."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .model import POSITIVE, RouteVersion, StageSpec
+
+TASK_STATES = ("open", "done", "closed")
+"""open: waiting for the person; done: they acted; closed: the stage moved on without them."""
+
+
+def condition_holds(condition: dict, *, category: str, priority: str, facts: dict) -> bool:
+    """A stage's condition: every given key must hold; an empty condition always holds.
+
+    `fact` compares numbers found in a fact's text (`{"amount": {"gte": 1000}}`) or tests presence
+    (`{"monthly_need": "present"}`).
+    """
+    if "category" in condition and category not in condition["category"]:
+        return False
+    if "priority" in condition and priority not in condition["priority"]:
+        return False
+    for name, test in (condition.get("fact") or {}).items():
+        value = facts.get(name)
+        if test == "present":
+            if not value:
+                return False
+            continue
+        number = _number(value)
+        if number is None:
+            return False
+        for op, bound in test.items():
+            if not {"gte": number >= bound, "gt": number > bound, "lte": number <= bound,
+                    "lt": number < bound}[op]:
+                return False
+    return True
+
+
+def _number(value) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    import re
+
+    match = re.search(r"\d[\d\s.,]*", str(value))
+    if not match:
+        return None
+    digits = re.sub(r"[\s,]", "", match.group(0)).rstrip(".")
+    try:
+        return float(digits)
+    except ValueError:
+        return None
+
+
+def stage_outcome(stage: StageSpec, decisions: list[str | None]) -> str | None:
+    """'approved', 'rejected' or None (still waiting) from the people's decisions (None = not yet)."""
+    made = [d for d in decisions if d]
+    if not decisions:
+        return "approved"
+    if stage.mode == "any":
+        return None if not made else ("approved" if made[0] in POSITIVE else "rejected")
+    if any(d not in POSITIVE for d in made):
+        return "rejected"
+    return "approved" if len(made) == len(decisions) else None
+
+
+@dataclass(frozen=True)
+class Timer:
+    """When a stage started, its deadline and the reminders due before it."""
+    started: datetime
+    deadline: datetime
+    remind_every: timedelta | None
+
+    def next_wake(self, now: datetime, escalated: bool) -> datetime:
+        """The next moment the stage's timer should fire: a reminder, the deadline, or (after the
+        deadline, once escalated) the next reminder of the waiting person."""
+        if now < self.deadline:
+            if self.remind_every:
+                k = math.floor((now - self.started) / self.remind_every) + 1
+                reminder = self.started + k * self.remind_every
+                if reminder < self.deadline:
+                    return reminder
+            return self.deadline
+        step = self.remind_every or (self.deadline - self.started)
+        k = math.floor((now - self.deadline) / step) + 1
+        return self.deadline + k * step
+
+    def wake_reason(self, now: datetime, escalated: bool) -> str:
+        """What a timer firing at `now` means: 'remind' before the deadline, 'deadline' the first time
+        after it, 'remind' again after escalation."""
+        if now < self.deadline:
+            return "remind"
+        return "remind" if escalated else "deadline"
+
+
+def timer_for(stage: StageSpec, started: datetime, due: datetime) -> Timer:
+    return Timer(started, due, timedelta(minutes=stage.remind_minutes) if stage.remind_minutes else None)
+
+
+def wait_seconds(now: datetime, until: datetime, time_scale: float = 1.0) -> int:
+    """Whole seconds ≥ 1 of machine time until `until` (Step Functions takes nothing else)."""
+    seconds = (until - now).total_seconds() / time_scale
+    return max(1, math.ceil(seconds))
+
+
+def next_enabled(route: RouteVersion, after: int, enabled: dict[str, bool]) -> StageSpec | None:
+    for stage in route.stages[after + 1:]:
+        if enabled.get(stage.id, True):
+            return stage
+    return None
