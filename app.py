@@ -28,6 +28,21 @@ def request_status(token):
     return entrypoints.status_page(app.current_request, token)
 
 
+@app.route("/act/{token}", methods=["GET"])
+def action_page(token):
+    return entrypoints.action_page(app.current_request, token)
+
+
+@app.route("/act/{token}", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+def action_post(token):
+    return entrypoints.action_post(app.current_request, token)
+
+
+@app.on_sqs_message(queue=entrypoints.TASK_QUEUE, batch_size=1)
+def on_task_message(event):
+    return entrypoints.task_messages([record.to_dict() for record in event], event.context)
+
+
 @app.on_sns_message(topic=entrypoints.INBOUND_TOPIC)
 def on_inbound_mail(event):
     return entrypoints.inbound_mail(event.to_dict(), event.context)

@@ -12,6 +12,7 @@ from .composition import desk
 from .core.requests.status import page_text
 
 INBOUND_TOPIC = os.environ.get("RF_INBOUND_TOPIC", "requestflow-inbound-mail")
+TASK_QUEUE = os.environ.get("RF_TASK_QUEUE", "requestflow-tasks")
 
 
 # --- inbound mail ---------------------------------------------------------------------------------
@@ -67,6 +68,12 @@ def inbound_mail(event: dict, context=None) -> list[dict]:
     return outcomes
 
 
+def task_messages(records: list[dict], context=None) -> list[str]:
+    """Messages of the routes' state machines. Errors propagate: SQS redelivers, then dead-letters."""
+    with invocation(context):
+        return [desk().approvals.on_machine_message(json.loads(r["body"])) for r in records]
+
+
 def send_outbox(context=None) -> int:
     with invocation(context):
         return desk().send_outbox()
@@ -102,6 +109,46 @@ def _page(name: str, lang: str, code: int = 200, **view) -> Response:
 
 def _message_page(lang: str, status: int, title: str, text: str, **view) -> Response:
     return _page("pages/message.html.j2", lang, status, title=title, text=text, **view)
+
+
+_ACT_STATUS = {"tampered": 400, "expired": 410, "used": 409, "stale": 409, "not_allowed": 400, "missing": 404}
+
+
+def _act_view(token: str):
+    """What a task link names and the view of its page, or an error page (4xx, nothing changed)."""
+    from .core.routes.pages import link_error_text
+
+    action, view, error = desk().approvals.open_link(token)
+    if error:
+        lang = view["lang"] if view else "en"
+        title, text = link_error_text(error, lang)
+        return None, _message_page(lang, _ACT_STATUS[error], title, text)
+    return (action, view), None
+
+
+def action_page(request, token: str) -> Response:
+    """GET only shows the confirmation page: mail security scanners open every link."""
+    found, error = _act_view(token)
+    if error:
+        return error
+    _, view = found
+    return _page("pages/action.html.j2", view.pop("lang"), **view)
+
+
+def action_post(request, token: str) -> Response:
+    from urllib.parse import parse_qs
+
+    from .core.routes.pages import act_result_text
+
+    found, error = _act_view(token)
+    if error:
+        return error
+    action, view = found
+    fields = parse_qs((request.raw_body or b"").decode("utf-8", "replace"))
+    comment = (fields.get("comment") or [""])[0]
+    result = desk().approvals.act(action, comment, via="link")
+    title, text = act_result_text(result.kind, view["lang"], view["action_label"])
+    return _message_page(view["lang"], 200 if result.kind == "done" else _ACT_STATUS[result.kind], title, text)
 
 
 def form_page(request) -> Response:

@@ -321,6 +321,114 @@ class DeskTable:
         page = self._table.query(IndexName="open_by_due", KeyConditionExpression=condition, Limit=limit)
         return [_plain(i) for i in page["Items"]]
 
+    # --- approval routes --------------------------------------------------------------------
+
+    def route_versions(self, name: str) -> list[dict]:
+        return self._query_prefix(f"ROUTE#{name}", "V#")
+
+    def add_route_version(self, name: str, version: int, content_hash: str, snapshot: dict, at: str) -> bool:
+        """Register a route version once (conditional create); False when that number is taken."""
+        return self._put_new({"PK": f"ROUTE#{name}", "SK": f"V#{version:04d}", "type": "route_version",
+                              "version": version, "hash": content_hash, "snapshot": json.dumps(snapshot),
+                              "created_at": at})
+
+    def route_version(self, name: str, version: int) -> dict | None:
+        item = self._get(f"ROUTE#{name}", f"V#{version:04d}")
+        return json.loads(item["snapshot"]) if item else None
+
+    def start_route(self, request_id: str, route: dict, execution: str, at: str, statuses: tuple[str, ...]) -> bool:
+        """Put the request on a route (its name, version, execution), if its status is one of `statuses`."""
+        return self._conditional_update(
+            request_id, "SET route = :route, execution = :exe, route_started_at = :at, #s = :in, "
+                        "status_since = :at, version = version + :one",
+            "#s IN (" + ", ".join(f":s{i}" for i in range(len(statuses))) + ")", {"#s": "status"},
+            {":route": route, ":exe": execution, ":at": at, ":in": "in_approval", ":one": 1,
+             **{f":s{i}": s for i, s in enumerate(statuses)}})
+
+    @staticmethod
+    def _stage_sk(stage: str, cycle: int) -> str:
+        return f"STAGE#{stage}#{cycle:03d}"
+
+    def open_stage(self, request_id: str, stage: str, cycle: int, values: dict) -> bool:
+        return self._put_new({"PK": f"REQ#{request_id}", "SK": self._stage_sk(stage, cycle), "type": "stage",
+                              "stage": stage, "cycle": cycle, **values})
+
+    def stage(self, request_id: str, stage: str, cycle: int) -> dict | None:
+        return self._get(f"REQ#{request_id}", self._stage_sk(stage, cycle))
+
+    def stages(self, request_id: str) -> list[dict]:
+        return self._query_prefix(f"REQ#{request_id}", "STAGE#")
+
+    def update_stage(self, request_id: str, stage: str, cycle: int, values: dict,
+                     expected_state: str | tuple[str, ...] | None = None) -> bool:
+        """Set `values` on a stage, if it is in `expected_state` (any state when None)."""
+        names = {f"#k{i}": k for i, k in enumerate(values)}
+        vals = {f":v{i}": v for i, v in enumerate(values.values())}
+        update = "SET " + ", ".join(f"#k{i} = :v{i}" for i in range(len(values)))
+        condition = "attribute_exists(PK)"
+        if expected_state is not None:
+            states = (expected_state,) if isinstance(expected_state, str) else expected_state
+            names["#st"] = "state"
+            vals.update({f":e{i}": s for i, s in enumerate(states)})
+            condition += " AND #st IN (" + ", ".join(f":e{i}" for i in range(len(states))) + ")"
+        try:
+            self._table.update_item(Key={"PK": f"REQ#{request_id}", "SK": self._stage_sk(stage, cycle)},
+                                    UpdateExpression=update, ConditionExpression=condition,
+                                    ExpressionAttributeNames=names, ExpressionAttributeValues=vals)
+            return True
+        except Exception as exc:
+            if self._is_conflict(exc):
+                return False
+            raise
+
+    @staticmethod
+    def _task_sk(stage: str, cycle: int, person: str) -> str:
+        return f"TASK#{stage}#{cycle:03d}#{person}"
+
+    def open_task(self, request_id: str, stage: str, cycle: int, person: str, values: dict) -> bool:
+        return self._put_new({"PK": f"REQ#{request_id}", "SK": self._task_sk(stage, cycle, person), "type": "task",
+                              "request_id": request_id, "stage": stage, "cycle": cycle, "person": person,
+                              "state": "open", "GSI3PK": f"TASKS#{person}", "GSI3SK": values.get("due", ""),
+                              **values})
+
+    def task(self, request_id: str, stage: str, cycle: int, person: str) -> dict | None:
+        return self._get(f"REQ#{request_id}", self._task_sk(stage, cycle, person))
+
+    def tasks(self, request_id: str, stage: str | None = None, cycle: int | None = None) -> list[dict]:
+        prefix = "TASK#" if stage is None else (f"TASK#{stage}#" if cycle is None else f"TASK#{stage}#{cycle:03d}#")
+        return self._query_prefix(f"REQ#{request_id}", prefix)
+
+    def finish_task(self, request_id: str, stage: str, cycle: int, person: str, state: str, values: dict) -> bool:
+        """Close an open task (done: the person acted; closed: the stage moved on); False when it was
+        not open any more: the one decision that counts is the first."""
+        names = {"#st": "state", **{f"#k{i}": k for i, k in enumerate(values)}}
+        vals = {":open": "open", ":to": state, **{f":v{i}": v for i, v in enumerate(values.values())}}
+        update = "SET #st = :to" + "".join(f", #k{i} = :v{i}" for i in range(len(values))) + " REMOVE GSI3PK"
+        try:
+            self._table.update_item(Key={"PK": f"REQ#{request_id}", "SK": self._task_sk(stage, cycle, person)},
+                                    UpdateExpression=update, ConditionExpression="#st = :open",
+                                    ExpressionAttributeNames=names, ExpressionAttributeValues=vals)
+            return True
+        except Exception as exc:
+            if self._is_conflict(exc):
+                return False
+            raise
+
+    def note_reminder(self, request_id: str, stage: str, cycle: int, person: str) -> None:
+        self._table.update_item(Key={"PK": f"REQ#{request_id}", "SK": self._task_sk(stage, cycle, person)},
+                                UpdateExpression="ADD reminders_sent :one", ConditionExpression="attribute_exists(PK)",
+                                ExpressionAttributeValues={":one": 1})
+
+    def set_route_result(self, request_id: str, status: str, at: str, expected: tuple[str, ...], **extra) -> bool:
+        names = {"#s": "status", **{f"#x{i}": k for i, k in enumerate(extra)}}
+        vals = {":to": status, ":at": at, ":one": 1, **{f":x{i}": v for i, v in enumerate(extra.values())},
+                **{f":e{i}": e for i, e in enumerate(expected)}}
+        update = "SET #s = :to, status_since = :at, version = version + :one" + "".join(
+            f", #x{i} = :x{i}" for i in range(len(extra)))
+        return self._conditional_update(request_id, update,
+                                        "#s IN (" + ", ".join(f":e{i}" for i in range(len(expected))) + ")",
+                                        names, vals)
+
     # --- outbox ---------------------------------------------------------------------------------
 
     def enqueue(self, mail: Outbound, at: str) -> bool:

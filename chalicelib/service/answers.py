@@ -15,10 +15,8 @@ from ..core.render import Templates
 from ..core.requests.lifecycle import after_staff_answer, parse_staff_reply, staff_member_named
 from ..core.requests.models import Message, Request
 from ..core.requests.tickets import ReplyAddresses
-from .conversation import Conversation
+from .conversation import CUSTOMER_KINDS, Conversation
 from .outbox import Outbox
-
-CUSTOMER_KINDS = ("email", "form", "reply")
 
 
 @dataclass
@@ -86,19 +84,7 @@ class StaffReplies:
         return answer.message_id
 
     def _thread_of(self, request: Request) -> tuple[str | None, list[str]]:
-        """In-Reply-To: the customer's latest message; References: the customer's messages and our
-        mail to them, oldest first, so every client files the answer in the customer's thread."""
-        ids, latest_customer = [], None
-        for m in self.table.messages(request.request_id):
-            mid = m.get("message_id")
-            if not mid:
-                continue
-            if m["direction"] == "in" and m["kind"] in CUSTOMER_KINDS:
-                latest_customer = mid
-                ids.append(mid)
-            elif m["direction"] == "out" and m["kind"] in ("ack", "answer"):
-                ids.append(mid)
-        return latest_customer or (ids[-1] if ids else None), ids[-10:]
+        return self.conversation.thread_of(request.request_id)
 
     def _assign(self, request: Request, member: StaffMember, name: str, note: str, at: str, seq: str,
                 message_id: str | None) -> StaffReplyResult:

@@ -14,6 +14,8 @@ from ..core.requests.models import AttachmentRef, Message, Request
 MAX_ITEM_TEXT_BYTES = 64 * 1024
 """Texts above this go to S3 (a DynamoDB item holds 400 KB in all)."""
 PREVIEW_CHARS = 8000
+CUSTOMER_KINDS = ("email", "form", "reply")
+"""Messages the customer wrote."""
 
 
 class Conversation:
@@ -37,6 +39,21 @@ class Conversation:
         if message.message_id:
             self.table.index_message_id(message.message_id, message.request_id, message.direction)
         return created
+
+    def thread_of(self, request_id: str) -> tuple[str | None, list[str]]:
+        """In-Reply-To: the customer's latest message; References: the customer's messages and our
+        mail to them, oldest first, so every client files our mail in the customer's thread."""
+        ids, latest_customer = [], None
+        for m in self.table.messages(request_id):
+            mid = m.get("message_id")
+            if not mid:
+                continue
+            if m["direction"] == "in" and m["kind"] in CUSTOMER_KINDS:
+                latest_customer = mid
+                ids.append(mid)
+            elif m["direction"] == "out" and m["kind"] in ("ack", "answer", "update"):
+                ids.append(mid)
+        return latest_customer or (ids[-1] if ids else None), ids[-10:]
 
     def full_text(self, message: dict) -> str:
         key = message.get("text_key")

@@ -74,7 +74,7 @@ Telemetry = Callable[[str], None]
 class IntakeService:
     def __init__(self, *, config: DeskConfig, table, store, mailer, templates: Templates, clock: Clock,
                  reply_addresses: ReplyAddresses, status_links: StatusLinks, count: Telemetry = lambda _: None,
-                 wait_for_duplicate_seconds: float = 10.0):
+                 wait_for_duplicate_seconds: float = 10.0, approvals_factory=None):
         self.config = config
         self.table = table
         self.store = store
@@ -88,6 +88,7 @@ class IntakeService:
         self._staff_by_email = {str(s.email).lower(): s for s in config.staff}
         self.outbox = Outbox(table=table, store=store, mailer=mailer, clock=clock, count=count)
         self.conversation = Conversation(table=table, store=store)
+        self.approvals = approvals_factory(self) if approvals_factory else None
         self.staff_replies = StaffReplies(config=config, table=table, templates=templates,
                                           conversation=self.conversation, outbox=self.outbox,
                                           reply_addresses=reply_addresses, status_links=status_links)
@@ -208,6 +209,9 @@ class IntakeService:
                     category=request.category, priority=request.priority, subject=mail.subject,
                     text=analysis.text, message_id=mail.message_id, reply_to=request.reply_address,
                     defects=list(mail.defects))
+        task = next((t for t in analysis.task_addressed if t[0] == request.request_id), None)
+        if task is not None and self.approvals is not None:
+            return self._task_reply(request, analysis, task, member, raw_key, at, seq, base)
         if as_staff:
             result = self.staff_replies.handle(request, member, text=analysis.text, subject=mail.subject,
                                                message_id=mail.message_id, attachments=mail.attachments,
@@ -227,7 +231,8 @@ class IntakeService:
                              message_id=mail.message_id)
         self.table.touch_request(request.request_id, at, "last_customer_message_at")
         self.count("threaded_customer")
-        self._facts_given(request, analysis.text or mail.text, at, seq)
+        if self._facts_given(request, analysis.text or mail.text, at, seq) and self.approvals is not None:
+            self.approvals.start_if_ready(self.table.get_request(request.request_id) or request)
         current = self.conversation.move_status(request.request_id, after_customer_message, at, seq,
                                                 by="customer") or request
         member = self.config.staff_member(current.assignee)
@@ -238,6 +243,53 @@ class IntakeService:
         self.outbox.queue_and_send(notification, at)
         return InboundOutcome("threaded", None, assignee=current.assignee, author="customer",
                               attachments=_attachment_view(refs), status=current.status, **base)
+
+    def _task_reply(self, request: Request, analysis: MailAnalysis, task: tuple, member, raw_key: str, at: str,
+                    seq: str, base: dict) -> InboundOutcome:
+        """A reply to a task email decides the task, when it comes from the task's person and SES
+        vouches for their address; anything else gets one polite explanation and changes nothing."""
+        from ..core.routes.links import TaskAction
+        from ..core.routes.mail import label, task_reply_notice, DECISION_LABELS
+        from ..core.routes.pages import link_error_text
+        from ..core.routes.replies import parse_decision
+
+        mail = analysis.mail
+        _, stage_id, cycle, person = task
+        sender = analysis.customer or ""
+        owner = self.config.staff_member(person) if person in {m.id for m in self.config.staff} else None
+        lang = next((lang for lang in (owner.languages if owner else []) if lang in ("en", "ru", "zh")), "en")
+        route = (self.approvals.registry.version(request.route["name"], int(request.route["version"]))
+                 if request.route else None)
+        stage = route.stage(stage_id) if route and stage_id in {s.id for s in route.stages} else None
+        kind = "note" if member is not None and member.id == person else "unverified"
+        self.conversation.keep(Message(request.request_id, "in", at, member.id if kind == "note" else sender or "unknown",
+                                       kind, mail.subject, analysis.text, mail.message_id, [], raw_key), seq)
+        if kind == "unverified" or stage is None:
+            reason, title, detail, action = "not_yours", "", "", None
+        else:
+            parsed = parse_decision(analysis.text, stage.actions)
+            if parsed is None:
+                reason, title, detail, action = "not_understood", "", "", None
+            else:
+                action, comment = parsed
+                result = self.approvals.act(TaskAction(request.request_id, stage_id, cycle, person, action), comment,
+                                            via="email")
+                if result.kind == "done":
+                    reason, title, detail = "done", "", label(DECISION_LABELS, action, lang)
+                else:
+                    reason = result.kind
+                    title, detail = link_error_text(result.kind, lang)
+        self.table.add_event(request.request_id, at, seq, "task_reply", author=sender or "unknown", stage=stage_id,
+                             cycle=cycle, person=person, outcome=reason)
+        if sender and valid_address(sender):
+            notice = task_reply_notice(self.config, self.templates, request, to=sender, lang=lang, reason=reason,
+                                       stage=stage, title=title, detail=detail, ident=seq,
+                                       in_reply_to=mail.message_id)
+            self.outbox.queue_and_send(notice, at)
+        current = self.table.get_request(request.request_id) or request
+        return InboundOutcome("threaded", None if reason == "done" else reason, assignee=current.assignee,
+                              author="staff" if kind == "note" else "unverified", staff_action=f"task_{reason}",
+                              status=current.status, **base)
 
     def _unverified(self, request: Request, analysis: MailAnalysis, raw_key: str, at: str, seq: str,
                     base: dict) -> InboundOutcome:
@@ -260,10 +312,11 @@ class IntakeService:
                 return [AttachmentRef(**a) for a in m.get("attachments") or []]
         return []
 
-    def _facts_given(self, request: Request, text: str, at: str, seq: str) -> None:
-        """A reply that gives a missing fact (the monthly need) takes it off the request's list."""
+    def _facts_given(self, request: Request, text: str, at: str, seq: str) -> bool:
+        """A reply that gives a missing fact (the monthly need) takes it off the request's list; True when
+        that left nothing missing."""
         if not request.missing_facts:
-            return
+            return False
         still = [f for f in missing_facts(self.config.category(request.category), text)
                  if f in request.missing_facts]
         if still != request.missing_facts and self.table.set_missing_facts(request.request_id,
@@ -271,6 +324,8 @@ class IntakeService:
             self.table.add_event(request.request_id, at, seq + ".facts", "facts_provided",
                                  facts=[f for f in request.missing_facts if f not in still])
             request.missing_facts = still
+            return not still
+        return False
 
     # --- opening a request (mail and form) -----------------------------------------------------
 
@@ -326,6 +381,8 @@ class IntakeService:
             self.table.add_event(ticket, at, f"{n}", event, **data)
 
         ack_id = self._acknowledge(request, new, now)
+        if self.approvals is not None:
+            self.approvals.start_if_ready(self.table.get_request(ticket) or request)
         notification = staff_notification(
             config, self.templates, request, assignee, event="assigned", text=new.text,
             reply_to=self.reply_addresses.for_staff(ticket, assignee.id), attachments=refs,

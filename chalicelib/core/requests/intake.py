@@ -52,6 +52,8 @@ class MailAnalysis:
     """The signature block cut from the end of the new text (names, phones, company)."""
     staff_addressed: list[tuple[str, str]] = field(default_factory=list)
     """(request id, staff id) of each staff reply address among the recipients."""
+    task_addressed: list[tuple[str, str, int, str]] = field(default_factory=list)
+    """(request id, stage, cycle, staff id) of each task reply address among the recipients."""
 
     @property
     def authenticated(self) -> bool:
@@ -90,7 +92,7 @@ def analyze(raw: bytes, config: DeskConfig, reply_addresses: ReplyAddresses,
             setattr(mail.verdicts, name, value)
     recipients = [*envelope_recipients, *mail.to, *mail.cc, *mail.headers.get("delivered-to", []),
                   *mail.headers.get("x-original-to", [])]
-    named, staff_addressed = [], []
+    named, staff_addressed, task_addressed = [], [], []
     for address in recipients:
         request_id = reply_addresses.request_of(address)
         if request_id and request_id not in named:
@@ -98,6 +100,9 @@ def analyze(raw: bytes, config: DeskConfig, reply_addresses: ReplyAddresses,
         staff = reply_addresses.staff_of(address)
         if staff and staff not in staff_addressed:
             staff_addressed.append(staff)
+        task = reply_addresses.task_of(address)
+        if task and task not in task_addressed:
+            task_addressed.append(task)
     tagged = tags_in(mail.subject)
     # A forward (not into one of our threads) brings its forwarded text as part of the request.
     forwarded = is_forward_subject(mail.subject) and not named and not tagged
@@ -113,6 +118,7 @@ def analyze(raw: bytes, config: DeskConfig, reply_addresses: ReplyAddresses,
         referenced_ids=[*mail.references, *(i for i in mail.in_reply_to if i not in mail.references)],
         tagged_tickets=tagged,
         staff_addressed=staff_addressed,
+        task_addressed=task_addressed,
     )
 
 

@@ -8,8 +8,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-STATUSES = ("new", "open", "waiting_customer", "resolved", "closed")
-OPEN_STATUSES = ("new", "open", "waiting_customer")
+ROUTE_STATUSES = ("in_approval", "approved", "not_approved", "completed", "in_execution")
+"""While an approval route runs and after it ended: the process's state is the request's status."""
+STATUSES = ("new", "open", "waiting_customer", *ROUTE_STATUSES, "resolved", "closed")
+OPEN_STATUSES = ("new", "open", "waiting_customer", *ROUTE_STATUSES)
+CONVERSATION_STATUSES = ("new", "open", "waiting_customer")
+"""Where a route may start (or restart, from its results)."""
 
 COMMANDS = ("resolve", "note", "assign")
 
@@ -19,11 +23,17 @@ def after_customer_message(status: str) -> str:
     return "open" if status in ("waiting_customer", "resolved") else status
 
 
+def after_route_start(status: str) -> str:
+    return "in_approval"
+
+
 def after_staff_answer(status: str, resolve: bool) -> str:
     """Staff sent an answer (and with #resolve, resolved the request). A closed request stays closed."""
     if status == "closed":
         return status
-    return "resolved" if resolve else "waiting_customer"
+    if resolve:
+        return "resolved"
+    return status if status in ROUTE_STATUSES else "waiting_customer"
 
 
 @dataclass(frozen=True)

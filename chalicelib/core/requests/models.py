@@ -41,6 +41,12 @@ class Request:
     first_response_at: str | None = None
     """When a person first answered (the automatic acknowledgement does not count)."""
     resolved_at: str | None = None
+    route: dict | None = None
+    """The approval route the request runs: {'name': 'order', 'version': 1}."""
+    execution: str | None = None
+    route_started_at: str | None = None
+    route_result: str | None = None
+    """How the route ended: 'approved' or 'not_approved' (a manager may change a forced result)."""
 
 
 @dataclass

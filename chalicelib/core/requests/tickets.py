@@ -59,6 +59,22 @@ class ReplyAddresses:
     def for_staff(self, request_id: str, staff_id: str) -> str:
         return self._address("s", f"{request_id.lower()}.{staff_id.lower()}")
 
+    def for_task(self, request_id: str, stage: str, cycle: int, staff_id: str) -> str:
+        """desk+t.rf-2611-0042.approve.1.olga.<sig>@…: a reply decides that person's task."""
+        return self._address("t", f"{request_id.lower()}.{stage}.{cycle}.{staff_id.lower()}")
+
+    def task_of(self, address: str) -> tuple[str, str, int, str] | None:
+        """(request id, stage, cycle, staff id) of a task reply address; None for any other address."""
+        parsed = self._parse(address)
+        if parsed is None or parsed[0] != "t":
+            return None
+        request_id, _, rest = parsed[1].partition(".")
+        stage, _, rest = rest.partition(".")
+        cycle, _, staff_id = rest.partition(".")
+        if not (stage and cycle.isdigit() and staff_id):
+            return None
+        return request_id.upper(), stage, int(cycle), staff_id
+
     def _parse(self, address: str) -> tuple[str, str] | None:
         local, _, domain = (address or "").lower().partition("@")
         base, plus, tag = local.partition("+")
@@ -66,7 +82,7 @@ class ReplyAddresses:
             return None
         kind, _, rest = tag.partition(".")
         ident, _, signature = rest.rpartition(".")
-        if kind not in ("r", "s") or not ident or not hmac.compare_digest(signature, self._sign(kind, ident)):
+        if kind not in ("r", "s", "t") or not ident or not hmac.compare_digest(signature, self._sign(kind, ident)):
             return None
         return kind, ident
 

@@ -60,6 +60,8 @@ class RouteVersion:
     version: int
     title: dict[str, str]
     stages: tuple[StageSpec, ...]
+    hash: str = ""
+    """The content's identity: the state machine is named after it, so a version never changes."""
 
     def stage(self, stage_id: str) -> StageSpec:
         return next(s for s in self.stages if s.id == stage_id)
@@ -67,9 +69,8 @@ class RouteVersion:
     def index(self, stage_id: str) -> int:
         return next(i for i, s in enumerate(self.stages) if s.id == stage_id)
 
-    @property
-    def machine_name(self) -> str:
-        return f"requestflow-route-{self.name}-v{self.version}"
+    def label(self, lang: str) -> str:
+        return self.title.get(lang) or self.title.get("en") or self.name
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -77,7 +78,8 @@ class RouteVersion:
     @classmethod
     def from_dict(cls, data: dict) -> "RouteVersion":
         stages = tuple(StageSpec(**{**s, "people": tuple(s["people"])}) for s in data["stages"])
-        return cls(name=data["name"], version=int(data["version"]), title=dict(data["title"]), stages=stages)
+        return cls(name=data["name"], version=int(data["version"]), title=dict(data["title"]), stages=stages,
+                   hash=data.get("hash", ""))
 
 
 def content_hash(name: str, title: dict, stages: list[dict]) -> str:

@@ -1,0 +1,373 @@
+"""Approval routes: starting a request's route, the stage messages of its state machine, decisions
+from links and replies, force-complete.
+
+One Step Functions Task state per stage waits for a token (see core/routes/machine.py). The desk
+keeps, per request, one item per stage and cycle (its latest token and timer) and one per person's
+task (their decision and comment); every decision is a conditional write, so two clicks at once make
+one decision and the token is answered once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ..core.clock import Clock, iso, parse_iso
+from ..core.config import DeskConfig
+from ..core.render import Templates
+from ..core.requests.lifecycle import CONVERSATION_STATUSES, ROUTE_STATUSES
+from ..core.requests.models import Request
+from ..core.routes.links import ActionLinks, TaskAction
+from ..core.routes.model import RouteVersion, StageSpec
+from ..core.routes.progress import condition_holds, stage_outcome, timer_for, wait_seconds
+from .outbox import Outbox
+
+
+@dataclass
+class ActResult:
+    kind: str
+    """'done' (the decision counts), 'used' (this task was decided already), 'stale' (the stage moved
+    on), 'not_allowed' (not this stage's action), 'missing' (no such task)."""
+    request: Request | None = None
+    decision: str | None = None
+
+
+class Approvals:
+    def __init__(self, *, config: DeskConfig, table, machines, registry, outbox: Outbox, templates: Templates,
+                 clock: Clock, links: ActionLinks, notices, time_scale: float = 1.0):
+        self.config = config
+        self.table = table
+        self.machines = machines
+        self.registry = registry
+        self.outbox = outbox
+        self.templates = templates
+        self.clock = clock
+        self.links = links
+        self.notices = notices
+        """Mail to people and customers about the route (service.route_mail.RouteMail)."""
+        self.time_scale = time_scale
+
+    # --- starting ----------------------------------------------------------------------------
+
+    def start_if_ready(self, request: Request, *, by: str = "desk", restart: bool = False) -> bool:
+        """Start the request's route when its category has one and no required fact is missing.
+
+        The execution is named after the request (a second start of the same run is a no-op); a
+        restart by a manager names a new run.
+        """
+        route = self.registry.route_for(request)
+        if route is None or request.missing_facts:
+            return False
+        if request.route and not restart:
+            return False
+        now = self.clock.now()
+        at = iso(now)
+        attempt = int((request.route or {}).get("run", 0)) + 1 if restart else 1
+        name = request.request_id if attempt == 1 else f"{request.request_id}.run{attempt}"
+        statuses = (*CONVERSATION_STATUSES, *(ROUTE_STATUSES if restart else ()))
+        first = route.stages[0]
+        ctx = self._stage_ctx(route, first, 1, now)
+        execution_arn = self.machines.arn(route.name, route.hash).replace(":stateMachine:", ":execution:") + ":" + name
+        route_ref = {"name": route.name, "version": route.version, "run": attempt}
+        if not self.table.start_route(request.request_id, route_ref, execution_arn, at, statuses):
+            return False
+        self.machines.start(route.name, route.hash, name, {"request_id": request.request_id, "ctx": ctx})
+        self.table.add_event(request.request_id, at, f"route.{attempt}", "route_started", route=route.name,
+                             version=route.version, by=by, run=attempt)
+        request = self.table.get_request(request.request_id)
+        self.notices.customer_update(request, "route_started", route, at)
+        return True
+
+    def _stage_ctx(self, route: RouteVersion, stage: StageSpec, cycle: int, now: datetime) -> dict:
+        due = now + timedelta(minutes=stage.due_minutes)
+        timer = timer_for(stage, now, due)
+        return {"stage": stage.id, "cycle": cycle, "started": iso(now), "due": iso(due), "go": "start",
+                "wait": wait_seconds(now, timer.next_wake(now, False), self.time_scale)}
+
+    # --- the machine's messages ------------------------------------------------------------------
+
+    def on_machine_message(self, body: dict) -> str:
+        """One SQS message from a route's state machine: a stage was entered, its timer fired, or it
+        was rejected. Safe to receive twice."""
+        request = self.table.get_request(body["request_id"])
+        route = self.registry.version(body["route"], int(body["version"]))
+        if request is None or route is None:
+            return "unknown"
+        stage = route.stage(body["stage"])
+        ctx = body.get("ctx") or {}
+        event = body["event"]
+        if event == "stage":
+            return self._entered(request, route, stage, ctx, body["token"])
+        if event == "wake":
+            return self._woke(request, route, stage, ctx, body["token"])
+        return self._rejected(request, route, stage, ctx, body["token"])
+
+    def _entered(self, request: Request, route: RouteVersion, stage: StageSpec, ctx: dict, token: str) -> str:
+        now = self.clock.now()
+        at = iso(now)
+        cycle = int(ctx.get("cycle") or 1)
+        if ctx.get("stage") not in (None, stage.id):
+            ctx = self._stage_ctx(route, stage, cycle, now)
+        existing = self.table.stage(request.request_id, stage.id, cycle)
+        if existing is not None:
+            self.table.update_stage(request.request_id, stage.id, cycle, {"token": token})
+            if existing["state"] in ("done", "disabled"):
+                self._answer(existing.get("outcome"), route, stage, cycle, token, now)
+            return "re-entered"
+        enabled = condition_holds(stage.condition, category=request.category, priority=request.priority,
+                                  facts={**(request.facts or {}), "missing": request.missing_facts})
+        people = self.registry.people(stage, request) if enabled else []
+        state = "waiting" if people else ("disabled" if not enabled else "done")
+        opened = self.table.open_stage(request.request_id, stage.id, cycle, {
+            "state": state, "token": token, "started_at": ctx.get("started", at), "due": ctx.get("due", at),
+            "reminders_sent": 0, "escalated": False, "people": people,
+            "outcome": None if people else "approved"})
+        if not opened:
+            return "re-entered"
+        self.table.add_event(request.request_id, at, f"stage.{stage.id}.{cycle}", "stage_started", stage=stage.id,
+                             cycle=cycle, people=people, state=state)
+        if not people:
+            self._answer("approved", route, stage, cycle, token, now)
+            return state
+        for person in people:
+            self.table.open_task(request.request_id, stage.id, cycle, person,
+                                 {"due": ctx.get("due", at), "opened_at": at, "reminders_sent": 0,
+                                  "decision": None, "comment": None})
+            self.notices.task_mail(request, route, stage, cycle, person, "new", at)
+        return "waiting"
+
+    def _answer(self, outcome: str | None, route: RouteVersion, stage: StageSpec, cycle: int, token: str,
+                now: datetime) -> None:
+        """Send the stage's token on: the next stage's timing, or the rejection."""
+        if outcome == "rejected":
+            self.machines.fail(token, "Rejected")
+            return
+        index = route.index(stage.id)
+        following = route.stages[index + 1] if index + 1 < len(route.stages) else None
+        ctx = self._stage_ctx(route, following, cycle, now) if following else {"go": "done", "cycle": cycle}
+        self.machines.succeed(token, ctx)
+
+    def _woke(self, request: Request, route: RouteVersion, stage: StageSpec, ctx: dict, token: str) -> str:
+        now = self.clock.now()
+        at = iso(now)
+        cycle = int(ctx.get("cycle") or 1)
+        item = self.table.stage(request.request_id, stage.id, cycle)
+        if item is None or item["state"] != "waiting":
+            outcome = (item or {}).get("outcome") or "approved"
+            self.machines.succeed(token, {**self._next_ctx(route, stage, cycle, now), "go": "next"}
+                                  if outcome != "rejected" else {**ctx, "go": "reject"})
+            return "settled"
+        timer = timer_for(stage, parse_iso(item["started_at"]), parse_iso(item["due"]))
+        reason = timer.wake_reason(now, bool(item.get("escalated")))
+        open_people = [t["person"] for t in self.table.tasks(request.request_id, stage.id, cycle)
+                       if t["state"] == "open"]
+        if reason == "deadline" and stage.on_deadline in ("approve", "reject"):
+            decision = "approve" if stage.on_deadline == "approve" else "reject"
+            for person in open_people:
+                self.table.finish_task(request.request_id, stage.id, cycle, person, "closed",
+                                       {"decision": decision, "note": "default", "decided_at": at})
+            outcome = "approved" if decision == "approve" else "rejected"
+            if self.table.update_stage(request.request_id, stage.id, cycle,
+                                       {"state": "done", "outcome": outcome, "decided_at": at}, "waiting"):
+                self.table.add_event(request.request_id, at, f"stage.{stage.id}.{cycle}.default", "stage_decided",
+                                     stage=stage.id, cycle=cycle, outcome=outcome, by="default")
+                self._after_stage(request, route, stage, cycle, outcome, at)
+            if outcome == "rejected":
+                self.machines.succeed(token, {**ctx, "go": "reject"})
+            else:
+                self.machines.succeed(token, {**self._next_ctx(route, stage, cycle, now), "go": "next"})
+            return "decided_by_default"
+        if reason == "deadline":
+            if self.table.update_stage(request.request_id, stage.id, cycle, {"escalated": True}, "waiting"):
+                self.table.add_event(request.request_id, at, f"stage.{stage.id}.{cycle}.overdue", "stage_overdue",
+                                     stage=stage.id, cycle=cycle, waiting_for=open_people)
+                self.notices.escalation(request, route, stage, cycle, open_people, at)
+            escalated = True
+        else:
+            n = int(item.get("reminders_sent") or 0) + 1
+            if self.table.update_stage(request.request_id, stage.id, cycle, {"reminders_sent": n}, "waiting"):
+                for person in open_people:
+                    self.table.note_reminder(request.request_id, stage.id, cycle, person)
+                    self.notices.task_mail(request, route, stage, cycle, person, "reminder", at, ident=f".r{n}")
+            escalated = bool(item.get("escalated"))
+        wait = wait_seconds(now, timer.next_wake(now, escalated), self.time_scale)
+        self.machines.succeed(token, {**ctx, "go": "wait", "wait": wait})
+        return reason
+
+    def _next_ctx(self, route: RouteVersion, stage: StageSpec, cycle: int, now: datetime) -> dict:
+        index = route.index(stage.id)
+        if index + 1 < len(route.stages):
+            return self._stage_ctx(route, route.stages[index + 1], cycle, now)
+        return {"cycle": cycle, "wait": 1}
+
+    def _rejected(self, request: Request, route: RouteVersion, stage: StageSpec, ctx: dict, token: str) -> str:
+        now = self.clock.now()
+        at = iso(now)
+        cycle = int(ctx.get("cycle") or 1)
+        if stage.on_reject != "end" and cycle < stage.max_cycles:
+            back = route.stage(stage.on_reject)
+            self.table.add_event(request.request_id, at, f"cycle.{cycle + 1}", "cycle_started", cycle=cycle + 1,
+                                 back_to=back.id, rejected_at=stage.id)
+            self.machines.succeed(token, {**self._stage_ctx(route, back, cycle + 1, now), "go": "back"})
+            return "back"
+        self._finish(request, route, "not_approved", at)
+        self.machines.succeed(token, {**ctx, "go": "end"})
+        return "end"
+
+    # --- decisions -----------------------------------------------------------------------------
+
+    def act(self, action: TaskAction, comment: str, *, via: str) -> ActResult:
+        """A person's decision on their task, from a link's POST or a reply. The first one counts."""
+        now = self.clock.now()
+        at = iso(now)
+        request = self.table.get_request(action.request_id)
+        task = self.table.task(action.request_id, action.stage, action.cycle, action.person)
+        if request is None or task is None or not request.route:
+            return ActResult("missing", request)
+        route = self.registry.version(request.route["name"], int(request.route["version"]))
+        stage = route.stage(action.stage)
+        if action.action not in stage.actions:
+            return ActResult("not_allowed", request)
+        item = self.table.stage(action.request_id, action.stage, action.cycle)
+        if task["state"] != "open":
+            return ActResult("used" if task["state"] == "done" else "stale", request, task.get("decision"))
+        if item is None or item["state"] != "waiting":
+            return ActResult("stale", request)
+        comment = (comment or "").strip()[:4000]
+        if not self.table.finish_task(action.request_id, action.stage, action.cycle, action.person, "done",
+                                      {"decision": action.action, "comment": comment or None, "decided_at": at,
+                                       "via": via}):
+            fresh = self.table.task(action.request_id, action.stage, action.cycle, action.person) or {}
+            return ActResult("used" if fresh.get("state") == "done" else "stale", request, fresh.get("decision"))
+        self.table.add_event(action.request_id, at, f"task.{action.stage}.{action.cycle}.{action.person}",
+                             "task_decided", stage=action.stage, cycle=action.cycle, person=action.person,
+                             decision=action.action, comment=comment or None, via=via)
+        self._settle(request, route, stage, action.cycle, now, by=action.person)
+        return ActResult("done", self.table.get_request(action.request_id), action.action)
+
+    def _settle(self, request: Request, route: RouteVersion, stage: StageSpec, cycle: int, now: datetime,
+                by: str) -> None:
+        """If the stage's people have decided it, close the others' tasks and answer the token once."""
+        at = iso(now)
+        tasks = self.table.tasks(request.request_id, stage.id, cycle)
+        ordered = sorted(tasks, key=lambda t: (t.get("decided_at") or "~", t["person"]))
+        outcome = stage_outcome(stage, [t.get("decision") if t["state"] == "done" else None for t in ordered])
+        if outcome is None:
+            return
+        if not self.table.update_stage(request.request_id, stage.id, cycle,
+                                       {"state": "deciding", "outcome": outcome, "decided_at": at}, "waiting"):
+            return
+        for t in tasks:
+            if t["state"] == "open":
+                self.table.finish_task(request.request_id, stage.id, cycle, t["person"], "closed",
+                                       {"note": f"decided by {by}", "decided_at": at})
+        self.table.add_event(request.request_id, at, f"stage.{stage.id}.{cycle}.decided", "stage_decided",
+                             stage=stage.id, cycle=cycle, outcome=outcome, by=by)
+        self._after_stage(request, route, stage, cycle, outcome, at)
+        item = self.table.stage(request.request_id, stage.id, cycle)
+        self._answer(outcome, route, stage, cycle, item["token"], now)
+        self.table.update_stage(request.request_id, stage.id, cycle, {"state": "done"}, "deciding")
+
+    def _after_stage(self, request: Request, route: RouteVersion, stage: StageSpec, cycle: int, outcome: str,
+                     at: str) -> None:
+        """The request's status follows the route: approved when its last approving stage approves, in
+        execution when execution starts, not approved when a rejection ends it."""
+        if outcome != "approved":
+            return
+        index = route.index(stage.id)
+        approving = [s for s in route.stages if s.kind in ("approve", "summarize")]
+        if stage.kind in ("approve", "summarize") and approving and approving[-1].id == stage.id:
+            self._finish(request, route, "approved", at)
+        elif stage.kind == "execute":
+            if self.table.set_route_result(request.request_id, "in_execution", at, ("approved", "in_approval")):
+                self.table.add_event(request.request_id, at, f"exec.{cycle}", "execution_started", stage=stage.id)
+                self.notices.customer_update(self.table.get_request(request.request_id), "execution_started",
+                                             route, at)
+        elif index == len(route.stages) - 1 and not approving:
+            self._finish(request, route, "approved", at)
+
+    def _finish(self, request: Request, route: RouteVersion, result: str, at: str) -> None:
+        if self.table.set_route_result(request.request_id, result, at, ("in_approval",), route_result=result):
+            self.table.add_event(request.request_id, at, f"route.{result}", "route_finished", result=result)
+            self.notices.customer_update(self.table.get_request(request.request_id), result, route, at)
+
+    def open_link(self, token: str):
+        """(action, page view, error) for a task link; the error is 'tampered', 'expired', 'used',
+        'stale', 'not_allowed' or 'missing' (then the page says so and nothing changes)."""
+        from ..core.routes.links import BadLink
+        from ..core.routes.mail import results_view
+        from ..core.routes.pages import action_view
+
+        try:
+            action = self.links.read(token, self.clock.now())
+        except BadLink as exc:
+            return None, None, exc.reason
+        request = self.table.get_request(action.request_id)
+        task = self.table.task(action.request_id, action.stage, action.cycle, action.person)
+        if request is None or task is None or not request.route:
+            return action, None, "missing"
+        route = self.registry.version(request.route["name"], int(request.route["version"]))
+        stage = route.stage(action.stage)
+        member = self.config.staff_member(action.person)
+        item = self.table.stage(action.request_id, action.stage, action.cycle) or {}
+        error = None
+        if action.action not in stage.actions:
+            error = "not_allowed"
+        elif task["state"] == "done":
+            error = "used"
+        elif task["state"] != "open" or item.get("state") != "waiting":
+            error = "stale"
+        names = {m.id: m.name for m in self.config.staff}
+        lang = next((lang for lang in member.languages if lang in ("en", "ru", "zh")), "en")
+        view = action_view(member=member, request=request, route=route, stage=stage, cycle=action.cycle,
+                           action=action.action, due=task.get("due"), error=error,
+                           results=results_view(route, self.table.tasks(action.request_id), names, lang),
+                           open_url=self.notices.page_url(action.request_id))
+        return action, view, error
+
+    # --- force-complete ------------------------------------------------------------------------
+
+    def force_complete(self, request_id: str, manager: str) -> bool:
+        """Stop the route: open tasks close as done, the result is 'not approved' (as in 1C), the
+        status 'completed'. False when the route is not running."""
+        now = self.clock.now()
+        at = iso(now)
+        request = self.table.get_request(request_id)
+        if request is None or not request.route or request.status not in ("in_approval", "approved",
+                                                                           "in_execution"):
+            return False
+        if not self.table.set_route_result(request_id, "completed", at, ("in_approval", "approved", "in_execution"),
+                                           route_result="not_approved", forced_by=manager):
+            return False
+        self.table.add_event(request_id, at, "route.forced", "route_force_completed", by=manager,
+                             result="not_approved")
+        for item in self.table.stages(request_id):
+            if item["state"] in ("waiting", "deciding"):
+                for t in self.table.tasks(request_id, item["stage"], int(item["cycle"])):
+                    if t["state"] == "open":
+                        self.table.finish_task(request_id, item["stage"], int(item["cycle"]), t["person"], "done",
+                                               {"note": f"force-completed by {manager}", "decided_at": at})
+                self.table.update_stage(request_id, item["stage"], int(item["cycle"]),
+                                        {"state": "done", "outcome": "forced", "decided_at": at})
+                try:
+                    self.machines.fail(item["token"], "ForceCompleted")
+                except Exception:  # noqa: BLE001 - the token may have moved on; the table is the record
+                    pass
+        return True
+
+    def set_result(self, request_id: str, result: str, manager: str) -> bool:
+        """After a force-complete, a manager may change the result (not approved → approved)."""
+        if result not in ("approved", "not_approved"):
+            raise ValueError(result)
+        at = iso(self.clock.now())
+        request = self.table.get_request(request_id)
+        if request is None or request.status != "completed" or request.route_result == result:
+            return False
+        if self.table.set_route_result(request_id, "completed", at, ("completed",), route_result=result):
+            self.table.add_event(request_id, at, f"route.result.{result}", "route_result_changed", by=manager,
+                                 result=result, previous=request.route_result)
+            return True
+        return False
+
+    def manager_of(self, request: Request) -> str:
+        return self.config.department(request.department).manager
+

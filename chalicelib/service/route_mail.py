@@ -1,0 +1,76 @@
+"""Sending a route's mail through the outbox: tasks and reminders, escalations, customer updates."""
+from __future__ import annotations
+
+from ..core.clock import Clock
+from ..core.config import DeskConfig
+from ..core.links import StatusLinks
+from ..core.render import Templates
+from ..core.requests.models import Request
+from ..core.requests.tickets import ReplyAddresses
+from ..core.routes.links import ActionLinks, TaskAction
+from ..core.routes.mail import customer_update_mail, escalation_mail, results_view, task_mail
+from ..core.routes.model import RouteVersion, StageSpec
+from .conversation import CUSTOMER_KINDS, Conversation
+from .outbox import Outbox
+
+
+class RouteMail:
+    def __init__(self, *, config: DeskConfig, table, templates: Templates, outbox: Outbox,
+                 conversation: Conversation, links: ActionLinks, reply_addresses: ReplyAddresses,
+                 status_links: StatusLinks, clock: Clock, public_url: str):
+        self.config = config
+        self.table = table
+        self.templates = templates
+        self.outbox = outbox
+        self.conversation = conversation
+        self.links = links
+        self.reply_addresses = reply_addresses
+        self.status_links = status_links
+        self.clock = clock
+        self.public_url = public_url.rstrip("/")
+
+    def _names(self) -> dict[str, str]:
+        return {m.id: m.name for m in self.config.staff}
+
+    def page_url(self, request_id: str) -> str:
+        return f"{self.public_url}/staff/requests/{request_id}"
+
+    def _first_text(self, request_id: str) -> str:
+        for m in self.table.messages(request_id):
+            if m["direction"] == "in" and m["kind"] in CUSTOMER_KINDS:
+                return self.conversation.full_text(m)
+        return ""
+
+    def task_mail(self, request: Request, route: RouteVersion, stage: StageSpec, cycle: int, person: str,
+                  kind: str, at: str, ident: str = "") -> None:
+        member = self.config.staff_member(person)
+        now = self.clock.now()
+        urls = {a: self.links.url(TaskAction(request.request_id, stage.id, cycle, person, a), now)
+                for a in stage.actions}
+        task = self.table.task(request.request_id, stage.id, cycle, person) or {}
+        lang = next((lang for lang in member.languages if lang in ("en", "ru", "zh")), "en")
+        mail = task_mail(self.config, self.templates, request, route, stage, cycle, member, kind=kind,
+                         action_urls=urls, open_url=self.page_url(request.request_id),
+                         reply_to=self.reply_addresses.for_task(request.request_id, stage.id, cycle, person),
+                         results=results_view(route, self.table.tasks(request.request_id), self._names(), lang),
+                         due=task.get("due") or at, text=self._first_text(request.request_id), ident=ident)
+        self.outbox.queue_and_send(mail, at)
+
+    def escalation(self, request: Request, route: RouteVersion, stage: StageSpec, cycle: int,
+                   waiting: list[str], at: str) -> None:
+        manager = self.config.staff_member(self.config.department(request.department).manager)
+        item = self.table.stage(request.request_id, stage.id, cycle) or {}
+        mail = escalation_mail(self.config, self.templates, request, route, stage, cycle, manager, waiting=waiting,
+                               due=item.get("due") or at, open_url=self.page_url(request.request_id))
+        self.outbox.queue_and_send(mail, at)
+
+    def customer_update(self, request: Request | None, event: str, route: RouteVersion, at: str) -> None:
+        if request is None or not request.customer_email:
+            return
+        in_reply_to, references = self.conversation.thread_of(request.request_id)
+        mail = customer_update_mail(self.config, self.templates, request, route, event=event,
+                                    status_url=self.status_links.url(request.request_id), in_reply_to=in_reply_to,
+                                    references=references)
+        if self.table.enqueue(mail, at):
+            self.table.index_message_id(mail.message_id, request.request_id, "out")
+            self.outbox.send(mail.outbox_id)
