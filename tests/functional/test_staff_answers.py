@@ -168,8 +168,15 @@ def test_an_unknown_command_is_explained_to_the_sender_and_nothing_reaches_the_c
     assert "#solve" in notification_of(desk, staff)["text"]
 
 
-@pytest.mark.parametrize("auth", [DMARC_FAIL, NONE,
-                                  "Authentication-Results: amazonses.com; spf=fail; dkim=fail; dmarc=none\r\n"])
+@pytest.mark.parametrize("auth", [
+    DMARC_FAIL, NONE,
+    "Authentication-Results: amazonses.com; spf=fail; dkim=fail; dmarc=none\r\n",
+    # SPF passed, but for the attacker's own envelope domain, not the staff member's.
+    "Authentication-Results: amazonses.com; spf=pass smtp.mailfrom=bounce@attacker.example; dkim=none; "
+    "dmarc=none header.from=requestflow.example\r\n",
+    # Verdicts written by some other server are the sender's to forge.
+    "Authentication-Results: evil.example; spf=pass; dkim=pass; dmarc=pass\r\n",
+], ids=["dmarc-fail", "no-verdicts", "spf-dkim-fail", "unaligned-spf", "foreign-authserv"])
 def test_a_spoofed_staff_address_changes_nothing(desk, opened, auth):
     outcome, staff, note = opened
     before = len(desk.sent())
@@ -180,6 +187,15 @@ def test_a_spoofed_staff_address_changes_nothing(desk, opened, auth):
     request = desk.service.table.get_request(outcome.request_id)
     assert request.status == "new" and request.first_response_at is None
     assert "unverified_staff_message" in [e["event"] for e in desk.service.table.events(outcome.request_id)]
+
+
+def test_dkim_aligned_with_the_staff_domain_vouches_without_a_dmarc_policy(desk, opened):
+    outcome, staff, note = opened
+    auth = ("Authentication-Results: amazonses.com; spf=none; dkim=pass header.i=@requestflow.example; "
+            "dmarc=none\r\n")
+    result = desk.receive(staff_reply(note, staff, "Aligned DKIM is enough.", auth=auth),
+                          [str(note["message"]["Reply-To"])])
+    assert result.author == "staff" and result.staff_action == "answered"
 
 
 def test_the_same_staff_reply_delivered_twice_sends_one_answer(desk, opened):

@@ -27,6 +27,10 @@ class SesVerdicts:
     spf: str | None = None
     dkim: str | None = None
     dmarc: str | None = None
+    spf_domain: str | None = None
+    """The envelope sender's domain SPF passed for (smtp.mailfrom)."""
+    dkim_domain: str | None = None
+    """The domain of the passing DKIM signature (header.d / header.i)."""
 
 
 @dataclass

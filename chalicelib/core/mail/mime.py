@@ -697,6 +697,8 @@ def _date(value: str | None) -> datetime | None:
 
 
 def _verdicts(headers: dict[str, list[str]]) -> SesVerdicts:
+    """SES's verdicts as SES wrote them into the stored message. Only SES's own
+    Authentication-Results (authserv-id amazonses.com) count: any other is the sender's to forge."""
     def first_token(name: str) -> str | None:
         values = headers.get(name)
         if not values or not values[0].split():
@@ -704,20 +706,25 @@ def _verdicts(headers: dict[str, list[str]]) -> SesVerdicts:
         return values[0].split()[0].strip(";")
 
     spam, virus = first_token("x-ses-spam-verdict"), first_token("x-ses-virus-verdict")
-    spf = first_token("received-spf")
-    results = headers.get("authentication-results", [])
-    ar = next((v for v in results if v.lower().startswith("amazonses.com")), results[0] if results else "")
+    ar = next((v for v in headers.get("authentication-results", []) if v.lower().lstrip().startswith("amazonses.com")),
+              "")
 
     def method(name: str) -> str | None:
         m = re.search(rf"\b{name}=([A-Za-z]+)", ar)
         return m.group(1).lower() if m else None
 
+    def domain(pattern: str) -> str | None:
+        m = re.search(pattern, ar, re.IGNORECASE)
+        return m.group(1).lower().rstrip(";").rpartition("@")[2] if m else None
+
     return SesVerdicts(
         spam=spam.upper() if spam else None,
         virus=virus.upper() if virus else None,
-        spf=spf.lower() if spf else method("spf"),
+        spf=method("spf"),
         dkim=method("dkim"),
         dmarc=method("dmarc"),
+        spf_domain=domain(r"\bspf=pass\b[^;]*?\bsmtp\.mailfrom=([^\s;]+)"),
+        dkim_domain=domain(r"\bdkim=pass\b[^;]*?\bheader\.(?:d|i)=([^\s;]+)"),
     )
 
 

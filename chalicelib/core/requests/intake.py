@@ -57,13 +57,21 @@ class MailAnalysis:
 
     @property
     def authenticated(self) -> bool:
-        """The sender's domain vouches for the From address: DKIM or SPF pass, and DMARC does not fail.
-
-        Without verdicts (no SES notification, no Authentication-Results) nothing is vouched for.
-        """
+        """The From address's own domain vouches for this message: DMARC passes, or (DMARC not failing)
+        DKIM or SPF passes for a domain aligned with the From address. A pass for some other domain
+        (an attacker's envelope sender) vouches for nothing, nor does mail without SES's verdicts."""
         v = self.mail.verdicts
-        passed = (v.dkim or "").upper() == "PASS" or (v.spf or "").upper() == "PASS"
-        return passed and (v.dmarc or "").upper() != "FAIL"
+        dmarc = (v.dmarc or "").upper()
+        if dmarc == "FAIL":
+            return False
+        if dmarc == "PASS":
+            return True
+        sender_domain = (self.mail.from_address or "").rpartition("@")[2].lower()
+        if not sender_domain:
+            return False
+        aligned = [d for status, d in ((v.dkim, v.dkim_domain), (v.spf, v.spf_domain))
+                   if (status or "").upper() == "PASS" and d]
+        return any(_aligned(d, sender_domain) for d in aligned)
 
     @property
     def looks_like_mail(self) -> bool:
@@ -75,6 +83,12 @@ class MailAnalysis:
         if not any(h in mail.headers for h in ("from", "subject", "message-id", "date", "to", "return-path")):
             return False
         return bool(mail.header("from") or mail.subject.strip() or (self.text or mail.text).strip())
+
+
+def _aligned(domain: str, sender_domain: str) -> bool:
+    """Relaxed DMARC alignment: the same domain or one a subdomain of the other."""
+    domain = domain.lower().strip(".")
+    return domain == sender_domain or domain.endswith("." + sender_domain) or sender_domain.endswith("." + domain)
 
 
 def analyze(raw: bytes, config: DeskConfig, reply_addresses: ReplyAddresses,
