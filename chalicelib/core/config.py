@@ -17,7 +17,6 @@ import os
 import pickle
 import re
 import sys
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
@@ -387,6 +386,8 @@ def _read(path: Path) -> bytes:
 
 
 def _validated(path: Path, toml: bytes) -> DeskConfig:
+    import tomllib
+
     try:
         data = tomllib.loads(toml.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
