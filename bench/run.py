@@ -204,7 +204,16 @@ def cold_boto3_run(stack: ColdStack, env: dict[str, str], calls: dict, mail: dic
     return ColdRun(wall, _parse_child(out.strip().splitlines()[-1]), made), err
 
 
+def deployed_config() -> Path:
+    """Snapshot the config as packaging does (devstack/package.py), so cold children load what Lambda loads."""
+    from chalicelib.core.config import write_snapshot
+    from chalicelib.settings import DEFAULT_CONFIG
+
+    return write_snapshot(DEFAULT_CONFIG)
+
+
 def bench_coldstart(runs: int, log) -> dict:
+    deployed_config()
     env = _child_env()
     stack = ColdStack((CORPUS / COLD_MAIL).read_bytes()).start()
     try:
@@ -376,6 +385,7 @@ def profile_coldstart(calls: dict, mail: dict) -> dict:
     """-X importtime of each cold child, and cProfile of the app child (outside the timed figures)."""
     import tempfile
 
+    deployed_config()
     env = _child_env()
     stack = ColdStack((CORPUS / COLD_MAIL).read_bytes()).start()
     try:

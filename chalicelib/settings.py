@@ -1,15 +1,24 @@
-"""Deployment settings from the environment, validated once when the desk is first built."""
+"""Deployment settings from the environment, read once when the desk is first built.
+
+A plain dataclass: every value is a string from the environment, so there is nothing for pydantic to
+validate, and a cold start does not pay for importing it.
+"""
 from __future__ import annotations
 
 import os
+from dataclasses import MISSING, Field, dataclass, fields
 from pathlib import Path
-
-from pydantic import BaseModel, ValidationError
 
 DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "config" / "desk.toml"
 
+ENVIRONMENT = {"table": "RF_TABLE", "bucket": "RF_BUCKET", "signing_key_param": "RF_SIGNING_KEY_PARAM",
+               "public_url": "RF_PUBLIC_URL", "config_path": "RF_CONFIG", "endpoint_url": "RF_AWS_ENDPOINT",
+               "ses_configuration_set": "RF_SES_CONFIGURATION_SET"}
+"""The environment variable of each setting."""
 
-class Settings(BaseModel):
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
     table: str
     bucket: str
     signing_key_param: str = "/requestflow/signing-key"
@@ -19,15 +28,18 @@ class Settings(BaseModel):
     """Set only on the embedded stack: where the local AWS listens."""
     ses_configuration_set: str | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "config_path", Path(self.config_path))
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
         env = os.environ if env is None else env
-        mapping = {"table": "RF_TABLE", "bucket": "RF_BUCKET", "signing_key_param": "RF_SIGNING_KEY_PARAM",
-                   "public_url": "RF_PUBLIC_URL", "config_path": "RF_CONFIG", "endpoint_url": "RF_AWS_ENDPOINT",
-                   "ses_configuration_set": "RF_SES_CONFIGURATION_SET"}
-        values = {field: env[name] for field, name in mapping.items() if env.get(name)}
-        try:
-            return cls(**values)
-        except ValidationError as exc:
-            names = ", ".join(mapping[str(e["loc"][0])] for e in exc.errors())
-            raise RuntimeError(f"missing or invalid environment variables: {names}") from None
+        values = {setting: env[name] for setting, name in ENVIRONMENT.items() if env.get(name)}
+        missing = [ENVIRONMENT[f.name] for f in fields(cls) if f.name not in values and _required(f)]
+        if missing:
+            raise RuntimeError(f"missing or invalid environment variables: {', '.join(missing)}")
+        return cls(**values)
+
+
+def _required(setting: Field) -> bool:
+    return setting.default is MISSING and setting.default_factory is MISSING

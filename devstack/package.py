@@ -4,7 +4,9 @@
 
 1. Stages templates/ and config/ into vendor/ (generated, git-ignored). Chalice copies vendor/ to
    the package root beside chalicelib/, so ``<root>/templates`` and ``<root>/config`` resolve the
-   same way in the repository and on Lambda.
+   same way in the repository and on Lambda. It validates config/desk.toml and writes its snapshot
+   (``vendor/config/desk.toml.snapshot``, see chalicelib/core/config.py), so a cold Lambda loads the
+   config without importing pydantic, and a config that does not validate is never packaged.
 2. Runs ``chalice package --merge-template infra/template.yaml``. With a YAML merge template chalice
    writes ``sam.yaml``. Its wheel cache is ``.chalice/deployments/<hash>.zip``, keyed on
    requirements.txt, app.py, chalicelib/ and vendor/: any code change rebuilds the package.
@@ -25,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from chalicelib.core.config import ConfigError, snapshot_matches, snapshot_path, write_snapshot
+
 from .resources import TemplateError, load_template
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +36,10 @@ MERGE_TEMPLATE = Path("infra") / "template.yaml"
 STAGED_DIRS = ("templates", "config")
 STAGE = "dev"
 OUTPUTS = ("deployment.zip", "sam.yaml", "sam.json")
-REQUIRED_FILES = ("app.py", "chalicelib/__init__.py", "config/desk.toml")
+CONFIG_FILE = "config/desk.toml"
+CONFIG_SNAPSHOT = snapshot_path(CONFIG_FILE).as_posix()
+SNAPSHOT_SUFFIX = CONFIG_SNAPSHOT.removeprefix(CONFIG_FILE)
+REQUIRED_FILES = ("app.py", "chalicelib/__init__.py", CONFIG_FILE, CONFIG_SNAPSHOT)
 REQUIRED_RESOURCES = {
     "Table": "AWS::DynamoDB::Table",
     "MailBucket": "AWS::S3::Bucket",
@@ -95,9 +102,10 @@ def build(project_dir: Path = ROOT, out_dir: Path | None = None, *, check: bool 
 
 
 def stage_vendor(project_dir: Path) -> None:
-    """Mirror templates/ and config/ into vendor/, rewriting only what changed.
+    """Mirror templates/ and config/ into vendor/, rewriting only what changed, and snapshot the config.
 
-    Unchanged files keep their bytes, so chalice's cache key (a hash over vendor/) stays the same.
+    Unchanged files keep their bytes, so chalice's cache key (a hash over vendor/) stays the same; so
+    does the snapshot, rewritten only when the config or its schema changed.
     """
     for name in STAGED_DIRS:
         source, target = project_dir / name, project_dir / "vendor" / name
@@ -113,12 +121,17 @@ def stage_vendor(project_dir: Path) -> None:
             for directory in sorted((p for p in target.rglob("*") if p.is_dir()), reverse=True):
                 if not any(directory.iterdir()):
                     directory.rmdir()
+    try:
+        write_snapshot(project_dir / "vendor" / CONFIG_FILE)
+    except ConfigError as error:
+        raise PackageError(f"{CONFIG_FILE} does not validate, so it cannot ship:\n{error}") from None
 
 
 def _tree_files(root: Path) -> list[Path]:
+    """The files to stage: config snapshots are made by staging, never copied (the bench leaves one in config/)."""
     return [path for path in root.rglob("*")
-            if path.is_file() and not any(part.startswith(".") or part == "__pycache__"
-                                          for part in path.relative_to(root).parts)]
+            if path.is_file() and not path.name.endswith(SNAPSHOT_SUFFIX)
+            and not any(part.startswith(".") or part == "__pycache__" for part in path.relative_to(root).parts)]
 
 
 def _copy_if_changed(source: Path, target: Path) -> None:
@@ -168,6 +181,8 @@ def _verify_zip(project_dir: Path, zip_path: Path) -> tuple[int, int, tuple[str,
     with zipfile.ZipFile(zip_path) as archive:
         entries = {info.filename: info for info in archive.infolist()}
         problems = [f"{name} is missing" for name in REQUIRED_FILES if name not in entries]
+        if not problems and not snapshot_matches(archive.read(CONFIG_SNAPSHOT), archive.read(CONFIG_FILE)):
+            problems.append(f"{CONFIG_SNAPSHOT} is not the snapshot of {CONFIG_FILE} (stale vendor/ or cache?)")
         for name in STAGED_DIRS:
             for path in _tree_files(project_dir / name):
                 member = (PurePosixPath(name) / path.relative_to(project_dir / name).as_posix()).as_posix()

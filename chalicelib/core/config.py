@@ -2,17 +2,25 @@
 
 A bad file stops the start with a `ConfigError` naming the field, e.g.
 ``config/desk.toml: categories[1].department: unknown department 'salez'``.
+
+The config types are frozen stdlib dataclasses, so using a config never imports pydantic: pydantic
+(~100 ms of a cold start) is imported only to validate a file. Packaging validates the file once and
+ships the result beside it as a snapshot (``desk.toml.snapshot``), which `load_config` uses while the
+file's bytes and this module's source are those it was made from; otherwise it validates the file.
 """
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import io
+import os
+import pickle
 import re
-import tomllib
-from functools import cached_property
+import sys
+from dataclasses import dataclass, field
+from functools import cache, cached_property
 from pathlib import Path
-from typing import Annotated, Literal
-
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, RootModel, ValidationError,
-                      field_validator, model_validator)
+from typing import IO, Annotated, Any, Callable, Literal
 
 Language = Literal["en", "ru", "zh"]
 LANGUAGES: tuple[str, ...] = ("en", "ru", "zh")
@@ -27,13 +35,37 @@ sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo
 """.split())
 
 
+class _Limits:
+    """Pydantic's own constraints on a field (``gt``, ``ge``, ``pattern``), named without importing
+    pydantic: it asks for them only when it validates a file."""
+
+    def __init__(self, **constraints: Any):
+        self.constraints = constraints
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        return {**handler(source), **self.constraints}
+
+
+class _Check:
+    """A check run by pydantic after the field's type: it returns the value or raises ValueError."""
+
+    def __init__(self, check: Callable[[Any], Any]):
+        self.check = check
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+
 def _iso_639_1(code: str) -> str:
     if code not in ISO_639_1:
         raise ValueError(f"{code!r} is not an ISO 639-1 language code (two lower-case letters, e.g. 'de')")
     return code
 
 
-LanguageCode = Annotated[str, AfterValidator(_iso_639_1)]
+LanguageCode = Annotated[str, _Check(_iso_639_1)]
+"""Any ISO 639-1 code: the language of keywords, urgent words and negations, and what staff speak."""
 
 _MAILBOX = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
                       r"[A-Za-z]{2,63}$")
@@ -47,18 +79,37 @@ def _mailbox(address: str) -> str:
     return address.lower()
 
 
-Mailbox = Annotated[str, AfterValidator(_mailbox)]
-"""Any ISO 639-1 code: the language of keywords, urgent words and negations, and what staff speak."""
+Mailbox = Annotated[str, _Check(_mailbox)]
+Id = Annotated[str, _Limits(pattern=r"^[a-z0-9_.-]+$")]
+Key = Annotated[str, _Limits(pattern=r"^[a-z0-9_]+$")]
+Positive = Annotated[int, _Limits(gt=0)]
+
+
+def _compiles(patterns: list[str]) -> list[str]:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"bad regular expression {pattern!r}: {exc}") from exc
+    return patterns
 
 
 class ConfigError(ValueError):
     """The configuration file is missing, unreadable or invalid; the message names the field."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Strict:
+    __pydantic_config__ = {"extra": "forbid"}
+
+    def model_copy(self, *, update: dict[str, Any] | None = None):
+        """A copy with some fields replaced, not validated (as pydantic's ``model_copy``)."""
+        return dataclasses.replace(self, **(update or {}))
 
 
+_section = dataclass(frozen=True, kw_only=True)
+
+
+@_section
 class Localized(_Strict):
     """A text in each customer language; English is the fallback."""
     en: str
@@ -69,11 +120,18 @@ class Localized(_Strict):
         return getattr(self, language, None) or self.en
 
 
-class Words(RootModel[dict[LanguageCode, list[str]]]):
+@dataclass(frozen=True)
+class Words(_Strict):
     """Lower-case word stems per language (`de = ["rechnung"]`); a stem matches at the start of a word
     (Chinese and Japanese: anywhere). Every language's words are looked for in every request."""
-    model_config = ConfigDict(frozen=True)
-    root: dict[LanguageCode, list[str]] = {}
+    root: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_after_validator_function(
+            cls, handler.generate_schema(dict[LanguageCode, list[str]]))
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -91,15 +149,16 @@ class Words(RootModel[dict[LanguageCode, list[str]]]):
         return tuple(word.lower() for word in self.all())
 
 
+@_section
 class DeskSection(_Strict):
     name: str = "Requestflow Desk"
     address: Mailbox = "desk@requestflow.example"
-    aliases: list[Mailbox] = []
+    aliases: list[Mailbox] = field(default_factory=list)
     """Other addresses of ours: mail from them is a loop."""
-    ticket_prefix: str = Field("RF", pattern=r"^[A-Z]{1,6}$")
+    ticket_prefix: Annotated[str, _Limits(pattern=r"^[A-Z]{1,6}$")] = "RF"
     default_language: Language = "en"
-    max_message_bytes: int = Field(40 * 1024 * 1024, gt=0)
-    auto_replies_per_sender_per_hour: int = Field(3, ge=0)
+    max_message_bytes: Positive = 40 * 1024 * 1024
+    auto_replies_per_sender_per_hour: Annotated[int, _Limits(ge=0)] = 3
     site_origin: str = "http://127.0.0.1:8000"
     """The website allowed to post the form from another origin (CORS)."""
 
@@ -108,34 +167,38 @@ class DeskSection(_Strict):
         return [str(self.address).lower(), *(str(a).lower() for a in self.aliases)]
 
 
+@_section
 class FormSection(_Strict):
-    max_body_bytes: int = Field(64 * 1024, gt=0)
-    max_message_chars: int = Field(20000, gt=0)
-    posts_per_hour_per_address: int = Field(5, gt=0)
-    posts_per_hour_per_ip: int = Field(30, gt=0)
+    max_body_bytes: Positive = 64 * 1024
+    max_message_chars: Positive = 20000
+    posts_per_hour_per_address: Positive = 5
+    posts_per_hour_per_ip: Positive = 30
 
 
+@_section
 class StaffMember(_Strict):
-    id: str = Field(pattern=r"^[a-z0-9_.-]+$")
+    id: Id
     name: str
     email: Mailbox
     department: str
-    languages: list[LanguageCode] = ["en", "ru"]
+    languages: list[LanguageCode] = field(default_factory=lambda: ["en", "ru"])
     active: bool = True
 
 
+@_section
 class Department(_Strict):
-    id: str = Field(pattern=r"^[a-z0-9_.-]+$")
+    id: Id
     name: Localized
     manager: str
     """Staff id of the department's manager (escalations and digests)."""
 
 
+@_section
 class RequiredFact(_Strict):
     """A fact a category needs before work can start (an order needs the monthly volume)."""
-    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    id: Key
     label: Localized
-    patterns: list[str]
+    patterns: Annotated[list[str], _Check(_compiles)]
     """Regular expressions (case-insensitive); the fact is present when any matches the text."""
 
     @cached_property
@@ -143,76 +206,53 @@ class RequiredFact(_Strict):
         """All patterns as one case-insensitive regular expression."""
         return re.compile("|".join(f"(?:{p})" for p in self.patterns), re.IGNORECASE)
 
-    @field_validator("patterns")
-    @classmethod
-    def _compiles(cls, patterns: list[str]) -> list[str]:
-        for pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"bad regular expression {pattern!r}: {exc}") from exc
-        return patterns
 
-
+@_section
 class Category(_Strict):
-    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    id: Key
     name: Localized
     department: str
-    keywords: Words = Words()
-    weight: float = Field(1.0, gt=0)
+    keywords: Words = field(default_factory=Words)
+    weight: Annotated[float, _Limits(gt=0)] = 1.0
     """Keyword hits are multiplied by this: >1 lets a category win when others match too."""
-    required_facts: list[RequiredFact] = []
+    required_facts: list[RequiredFact] = field(default_factory=list)
 
 
+@_section
 class PrioritySection(_Strict):
-    urgent_words: Words = Words({"en": ["urgent", "asap"], "ru": ["срочн"], "zh": ["紧急", "加急"]})
-    negations: Words = Words({"en": ["not", "non", "no"], "ru": ["не", "нет"], "zh": ["不", "非"]})
+    urgent_words: Words = field(default_factory=lambda: Words(
+        {"en": ["urgent", "asap"], "ru": ["срочн"], "zh": ["紧急", "加急"]}))
+    negations: Words = field(default_factory=lambda: Words(
+        {"en": ["not", "non", "no"], "ru": ["не", "нет"], "zh": ["不", "非"]}))
     """A negation right before an urgent word cancels it ("not urgent", "не срочно")."""
     urgent_headers: bool = True
     """Treat Importance: high / X-Priority 1-2 as urgent."""
 
 
+@_section
 class AssignmentSection(_Strict):
     strategy: Literal["round_robin", "least_loaded"] = "round_robin"
 
 
+@_section
 class SlaSection(_Strict):
-    first_response_hours: dict[Literal["normal", "urgent"], float] = {"normal": 24, "urgent": 4}
-    resolution_hours: dict[Literal["normal", "urgent"], float] = {"normal": 72, "urgent": 24}
+    first_response_hours: dict[Literal["normal", "urgent"], float] = field(
+        default_factory=lambda: {"normal": 24, "urgent": 4})
+    resolution_hours: dict[Literal["normal", "urgent"], float] = field(
+        default_factory=lambda: {"normal": 72, "urgent": 24})
 
 
+@_section
 class DeskConfig(_Strict):
-    desk: DeskSection = DeskSection()
-    form: FormSection = FormSection()
-    priority: PrioritySection = PrioritySection()
-    assignment: AssignmentSection = AssignmentSection()
-    sla: SlaSection = SlaSection()
+    desk: DeskSection = field(default_factory=DeskSection)
+    form: FormSection = field(default_factory=FormSection)
+    priority: PrioritySection = field(default_factory=PrioritySection)
+    assignment: AssignmentSection = field(default_factory=AssignmentSection)
+    sla: SlaSection = field(default_factory=SlaSection)
     default_category: str = "question"
     departments: list[Department]
     staff: list[StaffMember]
     categories: list[Category]
-
-    @model_validator(mode="after")
-    def _references_resolve(self) -> "DeskConfig":
-        _unique("departments", [d.id for d in self.departments])
-        _unique("staff", [s.id for s in self.staff])
-        _unique("categories", [c.id for c in self.categories])
-        departments = {d.id for d in self.departments}
-        staff = {s.id for s in self.staff}
-        for i, member in enumerate(self.staff):
-            if member.department not in departments:
-                raise ValueError(f"staff[{i}].department: unknown department {member.department!r}")
-        for i, department in enumerate(self.departments):
-            if department.manager not in staff:
-                raise ValueError(f"departments[{i}].manager: unknown staff member {department.manager!r}")
-            if not any(s.department == department.id and s.active for s in self.staff):
-                raise ValueError(f"departments[{i}]: department {department.id!r} has no active staff")
-        for i, category in enumerate(self.categories):
-            if category.department not in departments:
-                raise ValueError(f"categories[{i}].department: unknown department {category.department!r}")
-        if self.default_category not in {c.id for c in self.categories}:
-            raise ValueError(f"default_category: unknown category {self.default_category!r}")
-        return self
 
     @cached_property
     def languages(self) -> tuple[str, ...]:
@@ -235,6 +275,28 @@ class DeskConfig(_Strict):
         return [s for s in self.staff if s.department == department_id and s.active]
 
 
+def _references_resolve(config: DeskConfig) -> DeskConfig:
+    _unique("departments", [d.id for d in config.departments])
+    _unique("staff", [s.id for s in config.staff])
+    _unique("categories", [c.id for c in config.categories])
+    departments = {d.id for d in config.departments}
+    staff = {s.id for s in config.staff}
+    for i, member in enumerate(config.staff):
+        if member.department not in departments:
+            raise ValueError(f"staff[{i}].department: unknown department {member.department!r}")
+    for i, department in enumerate(config.departments):
+        if department.manager not in staff:
+            raise ValueError(f"departments[{i}].manager: unknown staff member {department.manager!r}")
+        if not any(s.department == department.id and s.active for s in config.staff):
+            raise ValueError(f"departments[{i}]: department {department.id!r} has no active staff")
+    for i, category in enumerate(config.categories):
+        if category.department not in departments:
+            raise ValueError(f"categories[{i}].department: unknown department {category.department!r}")
+    if config.default_category not in {c.id for c in config.categories}:
+        raise ValueError(f"default_category: unknown category {config.default_category!r}")
+    return config
+
+
 def _unique(section: str, ids: list[str]) -> None:
     seen: set[str] = set()
     for i, item_id in enumerate(ids):
@@ -252,24 +314,112 @@ def _location(loc: tuple) -> str:
     return out
 
 
+_MESSAGES = {
+    "unexpected_keyword_argument": lambda error: "Extra inputs are not permitted",
+    "dataclass_type": lambda error: f"Input should be a valid dictionary or instance of {error['ctx']['class_name']}",
+}
+"""Pydantic words a few errors differently for dataclasses than for models: the file's author sees the same."""
+
+
+@cache
+def _validator():
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(Annotated[DeskConfig, _Check(_references_resolve)])
+
+
 def parse_config(data: dict, source: str = "config") -> DeskConfig:
+    from pydantic import ValidationError
+
     try:
-        return DeskConfig.model_validate(data)
+        return _validator().validate_python(data)
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
             where = _location(tuple(error["loc"]))
-            message = error["msg"].removeprefix("Value error, ")
+            message = _MESSAGES.get(error["type"], lambda e: e["msg"])(error).removeprefix("Value error, ")
             problems.append(f"{source}: {where + ': ' if where else ''}{message}")
         raise ConfigError("\n".join(problems)) from None
 
 
 def load_config(path: str | Path) -> DeskConfig:
+    """The config in the file: from its snapshot when that is current, else validated by pydantic."""
     path = Path(path)
+    toml = _read(path)
+    return _current_snapshot(snapshot_path(path), toml) or _validated(path, toml)
+
+
+def snapshot_path(path: str | Path) -> Path:
+    path = Path(path)
+    return path.with_name(path.name + ".snapshot")
+
+
+def write_snapshot(path: str | Path) -> Path:
+    """Validate the file and store the result beside it for `load_config`; returns the snapshot's path.
+
+    A current snapshot is left as it is, so packaging twice gives the same bytes. The snapshot is a
+    pickle: it must ship with the code, never come from elsewhere.
+    """
+    path = Path(path)
+    toml = _read(path)
+    target = snapshot_path(path)
+    if _current_snapshot(target, toml) is None:
+        config = _validated(path, toml)
+        partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        with partial.open("wb") as file:
+            pickle.dump(_snapshot_key(toml), file, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(config, file, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, target)
+    return target
+
+
+def snapshot_matches(snapshot: bytes, toml: bytes) -> bool:
+    """Whether a snapshot's bytes were made from these TOML bytes by this module."""
+    return _snapshot_from(io.BytesIO(snapshot), toml) is not None
+
+
+def _read(path: Path) -> bytes:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"{path}: configuration file not found") from None
+
+
+def _validated(path: Path, toml: bytes) -> DeskConfig:
+    import tomllib
+
+    try:
+        data = tomllib.loads(toml.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     return parse_config(data, str(path))
+
+
+def _current_snapshot(snapshot: Path, toml: bytes) -> DeskConfig | None:
+    try:
+        with snapshot.open("rb") as file:
+            return _snapshot_from(file, toml)
+    except FileNotFoundError:
+        return None
+
+
+def _snapshot_from(file: IO[bytes], toml: bytes) -> DeskConfig | None:
+    """The snapshot's config if it was made from these TOML bytes by this module's source, else None."""
+    try:
+        if pickle.load(file) != _snapshot_key(toml):
+            return None
+        config = pickle.load(file)
+    except (EOFError, pickle.UnpicklingError, ValueError, TypeError):
+        return None
+    return config if isinstance(config, DeskConfig) else None
+
+
+def _snapshot_key(toml: bytes) -> dict[str, Any]:
+    return {"python": list(sys.version_info[:2]), "schema": _schema_version(),
+            "toml_sha256": hashlib.sha256(toml).hexdigest()}
+
+
+@cache
+def _schema_version() -> str:
+    """The hash of this module's source: any change to the types or their checks makes old snapshots stale."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()

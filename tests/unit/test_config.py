@@ -82,3 +82,148 @@ def test_the_shipped_config_has_german_french_and_spanish_words_for_every_catego
         assert {"de", "fr", "es"} <= set(category.keywords.languages), category.id
     assert {"de", "fr", "es"} <= set(config.priority.urgent_words.languages)
     assert {"de", "fr", "es"} <= set(config.priority.negations.languages)
+
+
+# --- the validated snapshot ------------------------------------------------------------------------
+
+from chalicelib.core import config as config_module  # noqa: E402
+from chalicelib.core.config import snapshot_path, write_snapshot  # noqa: E402
+
+
+@pytest.fixture
+def desk_toml(tmp_path):
+    path = tmp_path / "desk.toml"
+    path.write_bytes(DEFAULT_CONFIG.read_bytes())
+    return path
+
+
+@pytest.fixture
+def validations(monkeypatch):
+    """The files pydantic validated (a snapshot that is used validates nothing)."""
+    seen = []
+    real = config_module.parse_config
+
+    def spy(data, source="config"):
+        seen.append(source)
+        return real(data, source)
+
+    monkeypatch.setattr(config_module, "parse_config", spy)
+    return seen
+
+
+def test_a_current_snapshot_gives_the_validated_config_without_validating_again(desk_toml, validations):
+    write_snapshot(desk_toml)
+    validations.clear()
+
+    loaded = load_config(desk_toml)
+
+    assert validations == []
+    assert loaded == parse_config(_data(), "desk.toml")
+    assert loaded.desk.address == "desk@requestflow.example"
+    assert loaded.category("complaint").keywords.stems
+    assert "de" in loaded.languages
+
+
+@pytest.mark.parametrize("old, new, field", [
+    ('department = "sales"', 'department = "salez"', "staff[0].department: unknown department 'salez'"),
+    ('ticket_prefix = "RF"', 'ticket_prefix = "rf-1"', "desk.ticket_prefix: String should match pattern"),
+    ('[desk]', '[desk]\ncolour = "blue"', "desk.colour: Extra inputs are not permitted"),
+    ('[priority.urgent_words]', '[priority.urgent_words]\ngerman = ["dringend"]',
+     "priority.urgent_words.german: 'german' is not an ISO 639-1 language code"),
+])
+def test_an_edited_file_is_validated_again_and_its_mistake_named_despite_the_snapshot(desk_toml, old, new, field):
+    write_snapshot(desk_toml)
+    text = desk_toml.read_text(encoding="utf-8")
+    assert old in text
+    desk_toml.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    with pytest.raises(ConfigError) as error:
+        load_config(desk_toml)
+    assert f"{desk_toml}: " in str(error.value)
+    assert field in str(error.value)
+
+
+@pytest.mark.parametrize("name", ["Support Desk", "Служба поддержки", "客服中心"])
+def test_a_valid_edit_is_seen_at_once_though_the_snapshot_holds_the_old_file(desk_toml, validations, name):
+    write_snapshot(desk_toml)
+    text = desk_toml.read_text(encoding="utf-8")
+    desk_toml.write_text(text.replace('name = "Requestflow Desk"', f'name = "{name}"', 1), encoding="utf-8")
+    validations.clear()
+
+    assert load_config(desk_toml).desk.name == name
+    assert validations == [str(desk_toml)]
+
+
+def test_a_snapshot_made_by_another_version_of_the_config_module_is_not_used(desk_toml, validations, monkeypatch):
+    write_snapshot(desk_toml)
+    monkeypatch.setattr(config_module, "_schema_version", lambda: "a changed config.py")
+    validations.clear()
+
+    assert load_config(desk_toml).desk.address == "desk@requestflow.example"
+    assert validations == [str(desk_toml)]
+
+
+@pytest.mark.parametrize("garbage", [b"", b"not a pickle", b"\x80\x05K\x01.", b"\x80\x05}\x94.trailing"])
+def test_a_damaged_snapshot_is_ignored_and_the_file_validated(desk_toml, validations, garbage):
+    snapshot_path(desk_toml).write_bytes(garbage)
+
+    assert load_config(desk_toml).desk.address == "desk@requestflow.example"
+    assert validations == [str(desk_toml)]
+
+
+def test_writing_a_current_snapshot_again_keeps_its_bytes(desk_toml):
+    first = write_snapshot(desk_toml).read_bytes()
+    assert write_snapshot(desk_toml).read_bytes() == first
+    assert snapshot_path(desk_toml) == desk_toml.with_name("desk.toml.snapshot")
+
+
+def test_a_file_that_does_not_validate_gets_no_snapshot_and_the_error_names_the_field(desk_toml):
+    text = desk_toml.read_text(encoding="utf-8")
+    desk_toml.write_text(text.replace('department = "sales"', 'department = "salez"', 1), encoding="utf-8")
+
+    with pytest.raises(ConfigError, match=r"desk.toml: staff\[0\]\.department: unknown department 'salez'"):
+        write_snapshot(desk_toml)
+    assert not snapshot_path(desk_toml).exists()
+
+
+_COLD_LOAD = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import app
+from chalicelib.core.config import load_config
+from chalicelib.settings import Settings
+settings = Settings.from_env({"RF_TABLE": "t", "RF_BUCKET": "b", "RF_CONFIG": sys.argv[2]})
+config = load_config(settings.config_path)
+print(json.dumps({"address": config.desk.address, "categories": [c.id for c in config.categories],
+                  "pydantic": sorted(name for name in sys.modules if name.split(".")[0] == "pydantic")}))
+"""
+
+
+def _cold_load(desk_toml) -> dict:
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-I", "-c", _COLD_LOAD, str(root), str(desk_toml)],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_a_fresh_process_loads_a_snapshot_without_importing_pydantic(desk_toml):
+    write_snapshot(desk_toml)
+
+    seen = _cold_load(desk_toml)
+
+    assert seen["pydantic"] == []
+    assert seen["address"] == "desk@requestflow.example"
+    assert "complaint" in seen["categories"]
+
+
+def test_a_fresh_process_without_a_snapshot_validates_with_pydantic(desk_toml):
+    seen = _cold_load(desk_toml)
+
+    assert "pydantic" in seen["pydantic"]
+    assert seen["address"] == "desk@requestflow.example"
