@@ -1,6 +1,7 @@
 """The route map a member of staff sees on a request, and the approval analysis beside it."""
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -227,6 +228,7 @@ def test_each_stage_cycle_is_summed_up():
     view = analysis_view(order_route(), TASKS, NAMES, "en")
     assert [g["outcome"] for g in view] == ["approved", "approved", "rejected", "waiting"]
     assert view[3]["counts"] == "approved: 1, waiting: 1"
+    assert view[2]["counts"] == "", "one visa needs no count beside its outcome"
 
 
 def test_times_are_shown_in_utc_to_the_minute():
@@ -260,11 +262,12 @@ def test_decisions_and_notes_are_in_the_page_language(lang, approved, rejected, 
                                                     ("investigate", "answer", "Answered", "Ответ дан")])
 def test_stages_that_are_not_approvals_complete_rather_than_approve(kind, decision, en, ru):
     route = RouteVersion("r", 1, {"en": "R"}, (stage("s", {"en": "S", "ru": "С"}, kind),))
-    tasks = [task("s", 1, "olga", decision=decision, at="2026-01-05T12:00:00Z")]
+    tasks = [task("s", 1, "olga", decision=decision, at="2026-01-05T12:00:00Z"),
+             task("s", 1, "petr", decision=decision, at="2026-01-05T12:30:00Z")]
     assert analysis_view(route, tasks, NAMES, "en")[0]["visas"][0]["decision"] == en
     assert analysis_view(route, tasks, NAMES, "en")[0]["summary"] == "Completed"
     assert analysis_view(route, tasks, NAMES, "ru")[0]["visas"][0]["decision"] == ru
-    assert analysis_view(route, tasks, NAMES, "ru")[0]["counts"] == "выполнили: 1"
+    assert analysis_view(route, tasks, NAMES, "ru")[0]["counts"] == "выполнили: 2"
 
 
 def test_in_an_any_stage_the_first_decision_decides():
@@ -293,7 +296,7 @@ def test_the_analysis_table_has_a_caption_and_scoped_headers_in_the_page_languag
     html = Templates().render("pages/_analysis.html.j2", analysis=analysis_view(order_route(), TASKS, NAMES, lang),
                               lang=lang)
     assert "<caption" in html and caption in html
-    assert f'<th scope="col" style="text-align:start">{column}</th>' in html
+    assert re.search(f'<th scope="col"[^>]*>{column}</th>', html)
     assert html.count('scope="rowgroup"') == 4 and html.count('scope="row"') == 6
     assert "Ivan &lt;Boss&gt; &amp; Co" in html and "<Boss>" not in html
 

@@ -139,7 +139,7 @@ def analysis_view(route: RouteVersion, tasks: list[dict], staff_names: dict[str,
             "cycle_label": t["cycle"].format(n=cycle),
             "outcome": result,
             "summary": t["outcomes"][label],
-            "counts": ", ".join(f"{t['counts'][k]}: {n}" for k, n in counts.items() if n),
+            "counts": ", ".join(f"{t['counts'][k]}: {n}" for k, n in counts.items() if n) if len(members) > 1 else "",
             "visas": [{
                 "who": staff_names.get(m.get("person") or "", m.get("person") or ""),
                 "decision": _decision(m, t),

@@ -328,7 +328,7 @@ def route_map_svg(route: RouteVersion, stages: list[StageView], lang: str) -> st
             ty += NAME_LINE if kind == "name" else LINE
             _text(group, PAD + TEXT_X, ty - 5, content, size=NAME_SIZE if kind == "name" else SIZE,
                   weight="bold" if kind in ("name", "state") else "normal",
-                  fill=QUIET if view.state == "disabled" and kind != "state" else INK, halo=BASE[view.state])
+                  fill=QUIET if view.state == "disabled" and kind != "state" else INK, halo=BASE[view.state]).set("class", f"stage-{kind}")
         if i + 1 < len(lines):
             cx = PAD + BOX_W / 2
             _el(svg, "line", x1=cx, y1=top + h, x2=cx, y2=tops[i + 1] - 3, stroke=QUIET, stroke_width=2,
