@@ -128,6 +128,26 @@ def test_a_rejection_that_returns_to_an_earlier_stage_is_drawn_as_a_back_arrow()
     assert "Отклонён" in texts(stage_groups(root)["summarize"])
 
 
+def test_two_rejections_going_back_run_in_lanes_of_their_own():
+    route = RouteVersion("r", 1, {"en": "R"}, (
+        stage("a", {"en": "A"}, "investigate"), stage("b", {"en": "B"}),
+        stage("c", {"en": "C"}, on_reject="b"), stage("d", {"en": "D"}, "summarize", on_reject="a")))
+    root = parse(route_map_svg(route, [], "en"))
+    backs = {(p.get("data-from"), p.get("data-to")): p.get("d") for p in root.iter(f"{SVG}path")
+             if p.get("class") == "arrow-back"}
+    assert set(backs) == {("c", "b"), ("d", "a")}
+    lanes = {edge: re.search(r"H([\d.]+) V", d).group(1) for edge, d in backs.items()}
+    assert float(lanes[("c", "b")]) < float(lanes[("d", "a")]), "the shorter return runs inside the longer"
+    assert float(lanes[("d", "a")]) < float(root.get("viewBox").split()[2])
+
+
+def test_a_long_route_title_wraps_instead_of_running_off_the_map():
+    title = "Complaint about a delivery that arrived damaged and late, version for key accounts"
+    root = parse(route_map_svg(RouteVersion("r", 7, {"en": title}, (stage("a", {"en": "A"}),)), [], "en"))
+    heading = [t.text for t in root.findall(f"{SVG}text") if t.get("font-size") == "14"]
+    assert len(heading) > 1 and " ".join(heading).startswith(title)
+
+
 def test_a_rejection_that_ends_the_route_has_no_back_arrow_and_no_legend_for_one():
     root = parse(route_map_svg(complaint_route(), [StageView("investigate", "active", 1, ("Anna",))], "en"))
     assert not [p for p in root.iter(f"{SVG}path") if p.get("class") == "arrow-back"]

@@ -111,7 +111,8 @@ SIZE = 13
 LINE = 18
 GAP = 34
 LANE = 16
-HEADING = 30
+HEADING_SIZE = 14
+HEADING_LINE = 18
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
@@ -237,8 +238,8 @@ def _el(parent: ET.Element, tag: str, **attrs) -> ET.Element:
 
 
 def _text(parent: ET.Element, x: float, y: float, content: str, *, size: int = SIZE, weight: str = "normal",
-          fill: str = INK, anchor: str = "start", halo: str = "#ffffff") -> ET.Element:
-    node = _el(parent, "text", x=x, y=y, font_size=size, font_weight=weight, fill=fill, text_anchor=anchor,
+          fill: str = INK, anchor: str = "start", halo: str = "#ffffff", class_: str = "") -> ET.Element:
+    node = _el(parent, "text", **({"class_": class_} if class_ else {}), x=x, y=y, font_size=size, font_weight=weight, fill=fill, text_anchor=anchor,
                stroke=halo, stroke_width=4, stroke_linejoin="round", paint_order="stroke")
     node.text = content
     return node
@@ -301,7 +302,9 @@ def route_map_svg(route: RouteVersion, stages: list[StageView], lang: str) -> st
     width = PAD + BOX_W + (12 + LANE * len(edges) if edges else 0) + PAD
 
     lines = [_stage_lines(i + 1, s, v, backs[i], lang, t) for i, (s, v) in enumerate(zip(route.stages, views))]
-    tops, y = [], PAD + HEADING
+    route_title = clean(route.title.get(lang) or route.title.get("en") or route.name)
+    heading = wrap(t["heading"].format(route=route_title, version=route.version), width - 2 * PAD, HEADING_SIZE)
+    tops, y = [], PAD + HEADING_LINE * len(heading) + 12
     for stage_lines in lines:
         tops.append(y)
         y += _box_height(stage_lines) + GAP
@@ -310,13 +313,12 @@ def route_map_svg(route: RouteVersion, stages: list[StageView], lang: str) -> st
     svg = ET.Element("svg", {"xmlns": "http://www.w3.org/2000/svg", "role": "img", "class": "route-map",
                              "aria-labelledby": f"{p}-title", "aria-describedby": f"{p}-desc",
                              "font-family": FONT, "lang": lang if lang in TEXTS else "en"})
-    route_title = clean(route.title.get(lang) or route.title.get("en") or route.name)
     _el(svg, "title", id=f"{p}-title").text = t["title"].format(route=route_title, version=route.version)
     _el(svg, "desc", id=f"{p}-desc").text = describe(route, stages, lang)
     _defs(svg, p)
     background = _el(svg, "rect", width=width, height=0, rx=8, fill="#ffffff", stroke="#d4d8dd")
-    for line in wrap(t["heading"].format(route=route_title, version=route.version), width - 2 * PAD, 14)[:1]:
-        _text(svg, PAD, PAD + 14, line, size=14, weight="bold", fill=QUIET)
+    for n, line in enumerate(heading):
+        _text(svg, PAD, PAD + HEADING_SIZE + n * HEADING_LINE, line, size=HEADING_SIZE, weight="bold", fill=QUIET)
 
     for i, (stage_lines, view) in enumerate(zip(lines, views)):
         top, h = tops[i], _box_height(stage_lines)
@@ -328,7 +330,8 @@ def route_map_svg(route: RouteVersion, stages: list[StageView], lang: str) -> st
             ty += NAME_LINE if kind == "name" else LINE
             _text(group, PAD + TEXT_X, ty - 5, content, size=NAME_SIZE if kind == "name" else SIZE,
                   weight="bold" if kind in ("name", "state") else "normal",
-                  fill=QUIET if view.state == "disabled" and kind != "state" else INK, halo=BASE[view.state]).set("class", f"stage-{kind}")
+                  fill=QUIET if view.state == "disabled" and kind != "state" else INK, halo=BASE[view.state],
+                  class_=f"stage-{kind}")
         if i + 1 < len(lines):
             cx = PAD + BOX_W / 2
             _el(svg, "line", x1=cx, y1=top + h, x2=cx, y2=tops[i + 1] - 3, stroke=QUIET, stroke_width=2,
@@ -337,7 +340,8 @@ def route_map_svg(route: RouteVersion, stages: list[StageView], lang: str) -> st
     for lane, (source, target) in enumerate(edges):
         right, x = PAD + BOX_W, PAD + BOX_W + 12 + LANE * lane + LANE / 2
         y1 = tops[source] + _box_height(lines[source]) / 2
-        y2 = tops[target] + _box_height(lines[target]) / 2 + 6 * lane
+        target_h = _box_height(lines[target])
+        y2 = tops[target] + min(target_h / 2 + 6 * lane, target_h - 8)
         _el(svg, "path", d=f"M{right},{y1} H{x} V{y2} H{right + 3}", fill="none", stroke="#7f1d1d",
             stroke_width=2, stroke_dasharray="6 4", marker_end=f"url(#{p}-back)", class_="arrow-back",
             data_from=route.stages[source].id, data_to=route.stages[target].id)
