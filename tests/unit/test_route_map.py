@@ -299,6 +299,16 @@ def test_in_an_any_stage_the_first_decision_decides():
     assert analysis_view(route, tasks, NAMES, "en")[0]["outcome"] == "approved"
 
 
+def test_the_first_decision_is_the_earliest_moment_whatever_the_offsets():
+    route = RouteVersion("r", 1, {"en": "R"}, (stage("s", {"en": "S"}, mode="any"),))
+    tasks = [task("s", 1, "ivan", decision="approve", at="2026-01-05T12:00:00Z"),
+             task("s", 1, "olga", decision="reject", at="2026-01-05T14:00:00+03:00"),
+             task("s", 1, "li", decision="approve", at="2026-01-05T19:30:00+08:00")]
+    group = analysis_view(route, tasks, NAMES, "en")[0]
+    assert [v["who"] for v in group["visas"]] == ["Ольга Петрова", "李伟", "Ivan <Boss> & Co"]
+    assert group["outcome"] == "rejected"
+
+
 def test_a_cycle_closed_with_nobody_deciding_says_so():
     view = analysis_view(order_route(), [task("approve", 1, "olga", "closed")], NAMES, "en")
     assert view[0]["outcome"] == "closed" and view[0]["summary"] == "Closed without decision"

@@ -88,12 +88,20 @@ def _note(task: dict, staff_names: dict[str, str], t: dict) -> str:
     return note
 
 
+_NEVER = datetime.max.replace(tzinfo=timezone.utc)
+
+
+def _visa_order(task: dict) -> tuple:
+    """By the moment of the decision (offsets differ, so not by the text), the undecided last."""
+    return (utc(task.get("decided_at")) or _NEVER, task.get("person") or "")
+
+
 def outcome(mode: str, tasks: list[dict]) -> str:
     """'approved', 'rejected', 'waiting' or 'closed' for one stage cycle from its tasks.
 
     'any': the earliest decision decides; 'all': one rejection decides, else everyone must act.
     A cycle with no decision and nobody waiting was closed (force-completed)."""
-    decided = sorted((t for t in tasks if t.get("decision")), key=lambda t: t.get("decided_at") or "")
+    decided = sorted((t for t in tasks if t.get("decision")), key=_visa_order)
     waiting = any(t.get("state") == "open" for t in tasks)
     if mode == "any" and decided:
         return "approved" if decided[0]["decision"] in POSITIVE else "rejected"
@@ -102,10 +110,6 @@ def outcome(mode: str, tasks: list[dict]) -> str:
     if waiting:
         return "waiting"
     return "approved" if decided else "closed"
-
-
-def _visa_order(task: dict) -> tuple:
-    return (task.get("decided_at") is None, task.get("decided_at") or "", task.get("person") or "")
 
 
 def _stage_order(route: RouteVersion, stage_id: str) -> int:
@@ -123,8 +127,8 @@ def analysis_view(route: RouteVersion, tasks: list[dict], staff_names: dict[str,
     view = []
     for stage_id, cycle in sorted(groups, key=lambda key: (_stage_order(route, key[0]), key[0], key[1])):
         members = sorted(groups[(stage_id, cycle)], key=_visa_order)
-        known = stage_id in {s.id for s in route.stages}
-        stage = route.stage(stage_id) if known else None
+        number = _stage_order(route, stage_id)
+        stage = route.stages[number] if number < len(route.stages) else None
         result = outcome(stage.mode if stage else "all", members)
         approving = stage is None or "reject" in stage.actions
         counts = {"approved" if approving else "done": sum(1 for m in members if m.get("decision") in POSITIVE),
@@ -133,7 +137,7 @@ def analysis_view(route: RouteVersion, tasks: list[dict], staff_names: dict[str,
         label = "completed" if result == "approved" and not approving else result
         view.append({
             "stage_id": stage_id,
-            "number": _stage_order(route, stage_id) + 1 if known else None,
+            "number": number + 1 if stage else None,
             "stage": stage.label(lang) if stage else stage_id,
             "cycle": cycle,
             "cycle_label": t["cycle"].format(n=cycle),
