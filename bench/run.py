@@ -31,7 +31,9 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results.json"
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "mail"
-COLD_MAIL = "new_01_en_utf8_7bit_gmail_quote.eml"
+COLD_MAIL = "new_27_en_apple_qp_documents_auto_submitted_no.eml"
+"""A request that opens no approval route: the path most mail takes (the baseline replays no Step
+Functions calls)."""
 APP_CHILD = "bench/coldstart_app.py"
 BOTO3_CHILD = "bench/coldstart_boto3.py"
 """The cold children, relative to the repository root (their working folder)."""

@@ -28,17 +28,40 @@ def build_desk(settings: Settings, clock: Clock | None = None, session=None, cou
 
     table = session.resource("dynamodb", endpoint_url=settings.endpoint_url).Table(settings.table)
     secret = signing_key(client("ssm"), settings.signing_key_param)
+    clock = clock or SystemClock()
     return IntakeService(
         config=config,
         table=DeskTable(table),
         store=MailStore(client("s3"), settings.bucket),
         mailer=Mailer(client("ses"), settings.ses_configuration_set),
         templates=Templates(),
-        clock=clock or SystemClock(),
+        clock=clock,
         reply_addresses=ReplyAddresses(str(config.desk.address), secret),
         status_links=StatusLinks(secret, settings.public_url),
         count=count or _metrics_count,
+        approvals_factory=lambda desk: _approvals(desk, settings, secret, lambda: client("stepfunctions")),
     )
+
+
+def _approvals(desk, settings: Settings, secret: bytes, sfn_client):
+    """The approval routes of a desk: its state machines, versions, links and mail."""
+    from .adapters.sfn import RouteMachines
+    from .core.routes.links import ActionLinks
+    from .service.approvals import Approvals
+    from .service.route_mail import RouteMail
+    from .service.routes import RouteRegistry
+
+    machines = RouteMachines(sfn_client, machine_prefix=settings.route_machine_prefix,
+                             role_arn=settings.route_role_arn,
+                             substitutions={"TaskQueueUrl": settings.task_queue_url or ""})
+    links = ActionLinks(secret, settings.public_url)
+    registry = RouteRegistry(config=desk.config, table=desk.table, machines=machines, clock=desk.clock)
+    notices = RouteMail(config=desk.config, table=desk.table, templates=desk.templates, outbox=desk.outbox,
+                        conversation=desk.conversation, links=links, reply_addresses=desk.reply_addresses,
+                        status_links=desk.status_links, clock=desk.clock, public_url=settings.public_url)
+    return Approvals(config=desk.config, table=desk.table, machines=machines, registry=registry,
+                     outbox=desk.outbox, templates=desk.templates, clock=desk.clock, links=links, notices=notices,
+                     time_scale=settings.time_scale)
 
 
 _installed = None

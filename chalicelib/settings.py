@@ -13,7 +13,9 @@ DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "config" / "desk.toml"
 
 ENVIRONMENT = {"table": "RF_TABLE", "bucket": "RF_BUCKET", "signing_key_param": "RF_SIGNING_KEY_PARAM",
                "public_url": "RF_PUBLIC_URL", "config_path": "RF_CONFIG", "endpoint_url": "RF_AWS_ENDPOINT",
-               "ses_configuration_set": "RF_SES_CONFIGURATION_SET"}
+               "ses_configuration_set": "RF_SES_CONFIGURATION_SET", "task_queue_url": "RF_TASK_QUEUE_URL",
+               "route_machine_prefix": "RF_ROUTE_MACHINE_PREFIX", "route_role_arn": "RF_ROUTE_ROLE_ARN",
+               "time_scale": "RF_TIME_SCALE"}
 """The environment variable of each setting."""
 
 
@@ -27,9 +29,23 @@ class Settings:
     endpoint_url: str | None = None
     """Set only on the embedded stack: where the local AWS listens."""
     ses_configuration_set: str | None = None
+    task_queue_url: str | None = None
+    """The queue the routes' state machines send their stage messages to."""
+    route_machine_prefix: str = "arn:aws:states:eu-west-1:123456789012:stateMachine:requestflow-route-"
+    """ARN of the routes' state machines up to the route's name."""
+    route_role_arn: str | None = None
+    """The role the routes' state machines run with (to send to the task queue)."""
+    time_scale: float = 1.0
+    """Desk seconds per machine second: set only on the embedded stack, where waits are scaled."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "config_path", Path(self.config_path))
+        try:
+            object.__setattr__(self, "time_scale", float(self.time_scale))
+        except ValueError:
+            raise RuntimeError("missing or invalid environment variables: RF_TIME_SCALE") from None
+        if self.time_scale <= 0:
+            raise RuntimeError("missing or invalid environment variables: RF_TIME_SCALE")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":

@@ -60,6 +60,9 @@ def make_handler(stack: EmbeddedStack):
                                   (mail.get("message_id") or "").strip("<>")):
                         return self._send(200, render_page(mail).encode(), "text/html; charset=utf-8")
                 return self._json(404, {"error": f"no sent email with Message-ID {wanted}"})
+            if path.startswith("/_local/requests/") and self.command == "GET":
+                found = stack.request_json(unquote(path[len("/_local/requests/"):]))
+                return self._json(200, found) if found else self._json(404, {"error": "no such request"})
             if path == "/_local/inbound" and self.command == "POST":
                 length = int(self.headers.get("Content-Length") or 0)
                 if length > MAX_INBOUND_BYTES:

@@ -98,19 +98,68 @@ class EmbeddedStack:
                                           parameters={"PublicUrl": self.public_url})
         settings = Settings(table=self.resources.table_name, bucket=self.resources.bucket,
                             signing_key_param=self.resources.signing_key_param, public_url=self.public_url,
-                            config_path=self.config_path or DEFAULT_CONFIG, endpoint_url=self.endpoint)
+                            config_path=self.config_path or DEFAULT_CONFIG, endpoint_url=self.endpoint,
+                            task_queue_url=self.resources.task_queue_url,
+                            route_machine_prefix=f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{self.prefix}-route-",
+                            route_role_arn=f"arn:aws:iam::{ACCOUNT}:role/{self.prefix}-routes",
+                            time_scale=self.time_scale)
         os.environ.update({"RF_TABLE": settings.table, "RF_BUCKET": settings.bucket,
                            "RF_SIGNING_KEY_PARAM": settings.signing_key_param, "RF_PUBLIC_URL": self.public_url,
                            "RF_CONFIG": str(settings.config_path), "RF_AWS_ENDPOINT": self.endpoint,
                            "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"})
         self.clock = ScaledClock(scale=self.time_scale)
         # Locally nobody reads EMF: counting would only print metric blobs into the terminal.
+        self.settings = settings
         self.desk = build_desk(settings, clock=self.clock, session=self.session, count=lambda _: None)
         composition.install(self.desk)
         self.s3 = self.session.client("s3", endpoint_url=self.endpoint)
+        self.sqs = self.session.client("sqs", endpoint_url=self.endpoint)
+        self.sfn = self.session.client("stepfunctions", endpoint_url=self.endpoint)
+        self._task_pump = threading.Thread(target=self._pump_tasks, name="task-pump", daemon=True)
+        self._task_pump.start()
+
+    def reconfigure(self, config_path: str | Path) -> None:
+        """Rebuild the desk with another configuration on the same AWS (a changed route becomes a new
+        version; requests already running keep theirs)."""
+        from dataclasses import replace
+
+        from chalicelib import composition
+        from chalicelib.composition import build_desk
+
+        self.config_path = Path(config_path)
+        self.settings = replace(self.settings, config_path=self.config_path)
+        self.desk = build_desk(self.settings, clock=self.clock, session=self.session, count=lambda _: None)
+        composition.install(self.desk)
+
+    def _pump_tasks(self) -> None:
+        """What Lambda's SQS event source does: the routes' stage messages reach on_task_message; a
+        message is deleted once handled, and comes back after a failure."""
+        queue = self.resources.task_queue_url
+        while not self._stop.is_set():
+            try:
+                got = self.sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                               VisibilityTimeout=5).get("Messages", [])
+            except Exception:  # noqa: BLE001 - the server is stopping
+                if self._stop.wait(0.5):
+                    return
+                continue
+            for message in got:
+                event = {"Records": [{"messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"],
+                                      "body": message["Body"], "attributes": {}, "messageAttributes": {},
+                                      "eventSource": "aws:sqs", "eventSourceARN": self.resources.task_queue_arn,
+                                      "awsRegion": REGION}]}
+                try:
+                    self.handlers.on_task_message(event, LambdaContext())
+                    self.sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+                except Exception as exc:  # noqa: BLE001 - redelivered after the visibility timeout
+                    if not self._stop.is_set():
+                        print(f"task pump: {type(exc).__name__}: {exc}", flush=True)
 
     def stop(self) -> None:
         self._stop.set()
+        pump = getattr(self, "_task_pump", None)
+        if pump is not None:
+            pump.join(timeout=5)
         if self.moto:
             self.moto.stop()
             self.moto = None
@@ -204,6 +253,13 @@ class EmbeddedStack:
 
         backend = ses_backends[ACCOUNT][REGION]
         return [describe(m) for m in list(backend.sent_messages)]
+
+    def request_json(self, request_id: str) -> dict | None:
+        """GET /_local/requests/<id>: the request, its route with each stage's state, tasks, messages,
+        events (DESIGN.md's shape)."""
+        from .inspect import request_view
+
+        return request_view(self.desk, request_id)
 
     def clock_now(self) -> dict:
         return {"now": self.clock.now().isoformat(), "scale": self.time_scale}

@@ -9,15 +9,22 @@ import time
 class RouteMachines:
     def __init__(self, client, *, machine_prefix: str, role_arn: str | None = None,
                  substitutions: dict[str, str] | None = None):
-        """`machine_prefix` is the ARN of the machines without the route part
-        (arn:aws:states:<region>:<account>:stateMachine:<stack>-route-)."""
-        self._sfn = client
+        """`client` is a Step Functions client, or a function that makes one on first use (most
+        invocations never need it, and creating a client costs a cold start ~25 ms).
+        `machine_prefix` is the machines' ARN up to the route's name."""
+        self._client = client
         self._prefix = machine_prefix
         self._role_arn = role_arn
         self._substitutions = substitutions or {}
         from botocore.exceptions import ClientError
 
         self._client_error = ClientError
+
+    @property
+    def _sfn(self):
+        if callable(self._client) and not hasattr(self._client, "start_execution"):
+            self._client = self._client()
+        return self._client
 
     def arn(self, route: str, digest: str) -> str:
         """Machines are named after the route's content hash: one content, one machine, never changed."""

@@ -242,6 +242,87 @@ class SlaSection(_Strict):
         default_factory=lambda: {"normal": 72, "urgent": 24})
 
 
+STAGE_KINDS = ("approve", "summarize", "acknowledge", "execute", "investigate")
+_REJECTABLE = ("approve", "summarize")
+_PEOPLE = re.compile(r"^(?:assignee|department_manager|(?:staff|role|manager):[a-z0-9_.-]+)$")
+
+
+@_section
+class Period(_Strict):
+    """A period of days, hours and minutes (`{ days = 2 }`, `{ hours = 4, minutes = 30 }`)."""
+    days: Annotated[int, _Limits(ge=0)] = 0
+    hours: Annotated[int, _Limits(ge=0)] = 0
+    minutes: Annotated[int, _Limits(ge=0)] = 0
+
+    @property
+    def total_minutes(self) -> int:
+        return (self.days * 24 + self.hours) * 60 + self.minutes
+
+
+def _people(refs: list[str]) -> list[str]:
+    if not refs:
+        raise ValueError("a stage needs at least one person")
+    for ref in refs:
+        if not _PEOPLE.match(ref):
+            raise ValueError(f"{ref!r} is not a person: use 'assignee', 'department_manager', 'staff:<id>', "
+                             "'role:<role>' or 'manager:<department>'")
+    return refs
+
+
+def _condition(condition: dict) -> dict:
+    """{category = [...], priority = [...], fact = { amount = { gte = 1000 }, monthly_need = "present" }}"""
+    unknown = set(condition) - {"category", "priority", "fact"}
+    if unknown:
+        raise ValueError(f"unknown condition {sorted(unknown)[0]!r}: use category, priority or fact")
+    for key in ("category", "priority"):
+        if key in condition and not (isinstance(condition[key], list) and all(isinstance(v, str) for v in condition[key])):
+            raise ValueError(f"{key}: a list of names")
+    for name, test in (condition.get("fact") or {}).items():
+        if test == "present":
+            continue
+        if not isinstance(test, dict) or not test or set(test) - {"gte", "gt", "lte", "lt"} or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in test.values()):
+            raise ValueError(f"fact.{name}: \"present\" or comparisons gte/gt/lte/lt with numbers")
+    return condition
+
+
+@_section
+class RouteStage(_Strict):
+    """One point of a route: who acts, in which way, by when, and what a miss or a rejection does."""
+    id: Key
+    name: Localized
+    kind: Literal["approve", "summarize", "acknowledge", "execute", "investigate"]
+    people: Annotated[list[str], _Check(_people)]
+    mode: Literal["all", "any"] = "all"
+    due: Period = field(default_factory=lambda: Period(days=1))
+    remind: Period | None = None
+    condition: Annotated[dict[str, Any], _Check(_condition)] = field(default_factory=dict)
+    on_deadline: Literal["escalate", "approve", "reject"] = "escalate"
+    on_reject: str = "end"
+    """'end' (not approved) or the id of an earlier stage to go back to."""
+    max_cycles: Annotated[int, _Limits(ge=1, le=20)] = 3
+    department: str | None = None
+    """Whose manager 'department_manager' means when the request names no responsible department."""
+
+    @property
+    def due_minutes(self) -> int:
+        return self.due.total_minutes
+
+    @property
+    def remind_minutes(self) -> int | None:
+        return self.remind.total_minutes if self.remind and self.remind.total_minutes else None
+
+
+@_section
+class Route(_Strict):
+    """An approval route: chosen by category (and a condition), run stage after stage."""
+    id: Key
+    title: Localized
+    categories: list[str]
+    stages: list[RouteStage]
+    condition: Annotated[dict[str, Any], _Check(_condition)] = field(default_factory=dict)
+
+
 @_section
 class DeskConfig(_Strict):
     desk: DeskSection = field(default_factory=DeskSection)
@@ -253,6 +334,9 @@ class DeskConfig(_Strict):
     departments: list[Department]
     staff: list[StaffMember]
     categories: list[Category]
+    roles: dict[Key, list[str]] = field(default_factory=dict)
+    """Named groups of staff for routes (`accountant = ["natalia"]`)."""
+    routes: list[Route] = field(default_factory=list)
 
     @cached_property
     def languages(self) -> tuple[str, ...]:
@@ -294,7 +378,49 @@ def _references_resolve(config: DeskConfig) -> DeskConfig:
             raise ValueError(f"categories[{i}].department: unknown department {category.department!r}")
     if config.default_category not in {c.id for c in config.categories}:
         raise ValueError(f"default_category: unknown category {config.default_category!r}")
+    for role, members in config.roles.items():
+        for j, member in enumerate(members):
+            if member not in staff:
+                raise ValueError(f"roles.{role}[{j}]: unknown staff member {member!r}")
+    _unique("routes", [r.id for r in config.routes])
+    categories = {c.id for c in config.categories}
+    for i, route in enumerate(config.routes):
+        _routes_resolve(config, i, route, categories, departments, staff)
     return config
+
+
+def _routes_resolve(config: DeskConfig, i: int, route: Route, categories: set[str], departments: set[str],
+                    staff: set[str]) -> None:
+    where = f"routes[{i}]"
+    for j, category in enumerate(route.categories):
+        if category not in categories:
+            raise ValueError(f"{where}.categories[{j}]: unknown category {category!r}")
+    if not route.stages:
+        raise ValueError(f"{where}.stages: a route needs at least one stage")
+    _unique(f"{where}.stages", [s.id for s in route.stages])
+    seen: list[str] = []
+    for j, stage in enumerate(route.stages):
+        at = f"{where}.stages[{j}]"
+        for k, ref in enumerate(stage.people):
+            kind, _, arg = ref.partition(":")
+            if kind == "staff" and arg not in staff:
+                raise ValueError(f"{at}.people[{k}]: unknown staff member {arg!r}")
+            if kind == "role" and arg not in config.roles:
+                raise ValueError(f"{at}.people[{k}]: unknown role {arg!r}")
+            if kind == "manager" and arg not in departments:
+                raise ValueError(f"{at}.people[{k}]: unknown department {arg!r}")
+        if stage.department is not None and stage.department not in departments:
+            raise ValueError(f"{at}.department: unknown department {stage.department!r}")
+        if stage.due_minutes < 1:
+            raise ValueError(f"{at}.due: the period must be at least a minute")
+        if stage.on_reject != "end":
+            if stage.kind not in _REJECTABLE:
+                raise ValueError(f"{at}.on_reject: a {stage.kind!r} stage cannot be rejected")
+            if stage.on_reject not in seen:
+                raise ValueError(f"{at}.on_reject: {stage.on_reject!r} is not an earlier stage of this route")
+        if stage.on_deadline == "reject" and stage.kind not in _REJECTABLE:
+            raise ValueError(f"{at}.on_deadline: a {stage.kind!r} stage cannot be rejected by default")
+        seen.append(stage.id)
 
 
 def _unique(section: str, ids: list[str]) -> None:

@@ -48,7 +48,8 @@ class Approvals:
 
     # --- starting ----------------------------------------------------------------------------
 
-    def start_if_ready(self, request: Request, *, by: str = "desk", restart: bool = False) -> bool:
+    def start_if_ready(self, request: Request, *, by: str = "desk", restart: bool = False,
+                       tell_customer: bool = True) -> bool:
         """Start the request's route when its category has one and no required fact is missing.
 
         The execution is named after the request (a second start of the same run is a no-op); a
@@ -73,8 +74,8 @@ class Approvals:
         self.machines.start(route.name, route.hash, name, {"request_id": request.request_id, "ctx": ctx})
         self.table.add_event(request.request_id, at, f"route.{attempt}", "route_started", route=route.name,
                              version=route.version, by=by, run=attempt)
-        request = self.table.get_request(request.request_id)
-        self.notices.customer_update(request, "route_started", route, at)
+        if tell_customer:
+            self.notices.customer_update(self.table.get_request(request.request_id), "route_started", route, at)
         return True
 
     def _stage_ctx(self, route: RouteVersion, stage: StageSpec, cycle: int, now: datetime) -> dict:

@@ -380,9 +380,10 @@ class IntakeService:
         ]):
             self.table.add_event(ticket, at, f"{n}", event, **data)
 
+        if self.approvals is not None and self.approvals.start_if_ready(self.table.get_request(ticket) or request,
+                                                                        tell_customer=False):
+            request = self.table.get_request(ticket) or request
         ack_id = self._acknowledge(request, new, now)
-        if self.approvals is not None:
-            self.approvals.start_if_ready(self.table.get_request(ticket) or request)
         notification = staff_notification(
             config, self.templates, request, assignee, event="assigned", text=new.text,
             reply_to=self.reply_addresses.for_staff(ticket, assignee.id), attachments=refs,

@@ -6,12 +6,12 @@ import pytest
 from bench.coldstack import ColdStack, ColdStartFailed
 from bench.run import CORPUS, _child_env, cold_app_run, cold_boto3_run
 
-CUSTOMER = "p.devries@maasvlakte-logistics.nl"
+CUSTOMER = "l.bianchi@verdepackaging.it"
 
 
 @pytest.fixture
 def stack():
-    started = ColdStack((CORPUS / "new_01_en_utf8_7bit_gmail_quote.eml").read_bytes()).start()
+    started = ColdStack((CORPUS / "new_27_en_apple_qp_documents_auto_submitted_no.eml").read_bytes()).start()
     try:
         yield started
     finally:

@@ -47,7 +47,8 @@ def test_the_acknowledgement_asks_for_exactly_the_missing_facts(desk):
 def test_every_state_change_is_an_event_with_its_time(desk):
     outcome = desk.receive(ORDER)
     events = desk.service.table.events(outcome.request_id)
-    assert [e["event"] for e in events] == ["received", "classified", "assigned"]
+    assert [e["event"] for e in events] == ["received", "classified", "assigned", "route_started"], \
+        "an order with its monthly need starts its approval route"
     assert all(e["at"] == "2026-11-02T09:00:00.000000Z" for e in events)
     assert events[2]["assignee"] == outcome.assignee
 

@@ -14,7 +14,7 @@ DMARC_FAIL = "Authentication-Results: amazonses.com; spf=pass; dkim=fail; dmarc=
 NONE = ""
 
 
-def customer_mail(subject="Quote request: stretch film 500 mm", body="Please quote 40 rolls per month.\r\n\r\n"
+def customer_mail(subject="Question: delivery to Rotterdam", body="Do you deliver stretch film to Rotterdam?\r\n\r\n"
                   "Pieter de Vries\r\nMaasvlakte Logistics\r\nTel. +31 10 123 4567\r\n", mid="<c1@maasvlakte>",
                   extra=""):
     return (f"From: Pieter de Vries <{CUSTOMER}>\r\nTo: desk@requestflow.example\r\nSubject: {subject}\r\n"
@@ -252,5 +252,5 @@ def test_the_status_page_shows_the_status_and_both_sides_of_the_conversation(des
     with Client(app) as client:
         page = client.http.get(path).body.decode()
     assert "We answered; waiting for your reply" in page
-    assert page.index("Please quote 40 rolls per month.") < page.index("We will deliver on Friday.")
+    assert page.index("Do you deliver stretch film to Rotterdam?") < page.index("We will deliver on Friday.")
     assert "he pays late" not in page, "internal notes are never shown to the customer"

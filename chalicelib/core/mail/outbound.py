@@ -56,6 +56,7 @@ def acknowledgement(config: DeskConfig, templates: Templates, request: Request, 
         "response_hours": f"{hours:g}",
         "missing": missing,
         "status_url": status_url,
+        "in_approval": request.status == "in_approval",
     }
     domain = str(config.desk.address).split("@", 1)[1]
     return Outbound(

@@ -111,3 +111,29 @@ def next_enabled(route: RouteVersion, after: int, enabled: dict[str, bool]) -> S
         if enabled.get(stage.id, True):
             return stage
     return None
+
+
+def stage_states(route: RouteVersion, stage_items: list[dict], tasks: list[dict], names: dict[str, str]) -> list:
+    """Each stage as it stands (its latest cycle): 'done', 'active', 'disabled', 'rejected' or 'empty'
+    (not reached), with who acts now and who decided — what the route map and the local API show."""
+    from .route_map import StageView
+
+    latest: dict[str, dict] = {}
+    for item in stage_items:
+        if item["stage"] not in latest or int(item["cycle"]) > int(latest[item["stage"]]["cycle"]):
+            latest[item["stage"]] = item
+    views = []
+    for stage in route.stages:
+        item = latest.get(stage.id)
+        if item is None:
+            views.append(StageView(stage.id, "empty"))
+            continue
+        cycle = int(item["cycle"])
+        mine = [t for t in tasks if t["stage"] == stage.id and int(t["cycle"]) == cycle]
+        state = {"waiting": "active", "deciding": "active", "disabled": "disabled"}.get(item["state"])
+        if state is None:
+            state = "rejected" if item.get("outcome") == "rejected" else "done"
+        acting = tuple(names.get(t["person"], t["person"]) for t in mine if t["state"] == "open")
+        decided = tuple(names.get(t["person"], t["person"]) for t in mine if t["state"] == "done" and t.get("decision"))
+        views.append(StageView(stage.id, state, cycle, acting, decided))
+    return views

@@ -8,9 +8,13 @@ from .model import RouteVersion, StageSpec, content_hash
 from .progress import condition_holds
 
 
+def _texts(localized) -> dict[str, str]:
+    return {k: v for k, v in asdict(localized).items() if v}
+
+
 def stage_specs(route_config) -> tuple[StageSpec, ...]:
     return tuple(
-        StageSpec(id=s.id, name=dict(s.name), kind=s.kind, people=tuple(s.people), mode=s.mode,
+        StageSpec(id=s.id, name=_texts(s.name), kind=s.kind, people=tuple(s.people), mode=s.mode,
                   due_minutes=s.due_minutes, remind_minutes=s.remind_minutes, condition=dict(s.condition or {}),
                   on_deadline=s.on_deadline, on_reject=s.on_reject, max_cycles=s.max_cycles,
                   department=s.department)
@@ -22,7 +26,7 @@ def route_content(route_config) -> tuple[str, dict]:
     stages = [asdict(s) for s in stage_specs(route_config)]
     for s in stages:
         s["people"] = list(s["people"])
-    title = dict(route_config.title)
+    title = _texts(route_config.title)
     return content_hash(route_config.id, title, stages), {"name": route_config.id, "title": title, "stages": stages}
 
 
