@@ -6,6 +6,7 @@ from functools import lru_cache
 from .core.clock import Clock, SystemClock
 from .core.config import load_config
 from .core.links import StatusLinks
+from .core.pages.session import Sessions, SigninLinks
 from .core.render import Templates
 from .core.requests.tickets import ReplyAddresses
 from .settings import Settings
@@ -28,16 +29,19 @@ def build_desk(settings: Settings, clock: Clock | None = None, session=None, cou
 
     table = session.resource("dynamodb", endpoint_url=settings.endpoint_url).Table(settings.table)
     secret = signing_key(client("ssm"), settings.signing_key_param)
+    clock = clock or SystemClock()
     return IntakeService(
         config=config,
         table=DeskTable(table),
         store=MailStore(client("s3"), settings.bucket),
         mailer=Mailer(client("ses"), settings.ses_configuration_set),
         templates=Templates(),
-        clock=clock or SystemClock(),
+        clock=clock,
         reply_addresses=ReplyAddresses(str(config.desk.address), secret),
         status_links=StatusLinks(secret, settings.public_url),
         count=count or _metrics_count,
+        signin_links=SigninLinks(secret, settings.public_url, clock),
+        sessions=Sessions(secret, clock),
     )
 
 
