@@ -14,6 +14,7 @@ from .settings import Settings
 
 def build_desk(settings: Settings, clock: Clock | None = None, session=None, count=None):
     import boto3
+    from botocore.config import Config
 
     from .adapters.dynamodb import DeskTable
     from .adapters.s3 import MailStore
@@ -24,8 +25,8 @@ def build_desk(settings: Settings, clock: Clock | None = None, session=None, cou
     config = load_config(settings.config_path)
     session = session or boto3.session.Session()
 
-    def client(name: str):
-        return session.client(name, endpoint_url=settings.endpoint_url)
+    def client(name: str, **options):
+        return session.client(name, endpoint_url=settings.endpoint_url, **options)
 
     table = session.resource("dynamodb", endpoint_url=settings.endpoint_url).Table(settings.table)
     secret = signing_key(client("ssm"), settings.signing_key_param)
@@ -33,7 +34,7 @@ def build_desk(settings: Settings, clock: Clock | None = None, session=None, cou
     return IntakeService(
         config=config,
         table=DeskTable(table),
-        store=MailStore(client("s3"), settings.bucket),
+        store=MailStore(client("s3", config=Config(signature_version="s3v4")), settings.bucket),
         mailer=Mailer(client("ses"), settings.ses_configuration_set),
         templates=Templates(),
         clock=clock,

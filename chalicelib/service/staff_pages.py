@@ -79,7 +79,7 @@ class StaffPages:
             return
         mail = signin_mail(self.config, self.templates, member,
                            url=self.signin_links.url(member.id, safe_next(next_path)),
-                           ident=iso(now).replace(":", "").replace(".", ""),
+                           ident=self.new_id(),
                            valid_days=self.signin_links.max_age.days,
                            session_hours=int(self.sessions.max_age.total_seconds() // 3600))
         self.outbox.queue_and_send(mail, iso(now))

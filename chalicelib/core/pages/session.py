@@ -60,14 +60,14 @@ class SigninCheck:
 class SigninLinks:
     def __init__(self, secret: bytes, base_url: str, clock: Clock, max_age: timedelta = SIGNIN_MAX_AGE):
         self._serializer = _serializer(secret, SIGNIN_SALT, clock)
-        self._base = base_url.rstrip("/")
+        self.base_url = base_url.rstrip("/")
         self.max_age = max_age
 
     def token(self, staff_id: str, next_path: str = "work") -> str:
         return self._serializer.dumps({"staff": staff_id, "next": safe_next(next_path)})
 
     def url(self, staff_id: str, next_path: str = "work") -> str:
-        return f"{self._base}/staff/signin/{self.token(staff_id, next_path)}"
+        return f"{self.base_url}/staff/signin/{self.token(staff_id, next_path)}"
 
     def page_url(self, staff_id: str, request_id: str) -> str:
         """A link that signs `staff_id` in and lands on the request's page."""

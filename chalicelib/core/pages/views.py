@@ -79,7 +79,7 @@ def work_view(config: DeskConfig, member: StaffMember, requests: list[Request], 
     mine.sort(key=lambda item: (not item["overdue"], item["due_at"]))
     open_tasks = [task_item(t, lang, now) for t in tasks if t.get("state") == "open"]
     open_tasks.sort(key=lambda t: (not t["overdue"], t["due"]))
-    return {"staff_name": member.name, "requests": mine, "tasks": open_tasks,
+    return {"requests": mine, "tasks": open_tasks,
             "overdue_count": sum(1 for item in mine if item["overdue"])}
 
 
