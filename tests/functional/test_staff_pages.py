@@ -336,3 +336,12 @@ def test_route_blocks_are_rendered_when_the_view_has_them(client, desk, opened):
     form = re.search(r'<form method="post" action="approve">(.*?)</form>', body, re.S).group(1)
     assert f'name="csrf" value="{csrf_of(body.encode())}"' in form and "Approve" in form
     assert '<a href="map">Route map</a>' in body
+
+
+def test_the_request_page_never_shows_a_working_sign_in_link_of_a_colleague(client, desk, opened):
+    outcome, note = opened
+    token = path_of(staff_link(note)).rsplit("/", 1)[1]
+    cookie, _ = sign_in(client, desk.service.signin_links.url("sergey"))
+    body = _request_page(client, cookie, outcome.request_id).body.decode()
+    assert "Уведомление сотруднику" in body, "Olga's notification is on the page"
+    assert token not in body and "/staff/signin/…" in body

@@ -5,6 +5,7 @@ behind any host or API Gateway stage.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from chalicelib.core.clock import parse_iso
@@ -16,6 +17,7 @@ from . import texts
 from .texts import word
 
 CUSTOMER_KINDS = ("email", "form", "reply")
+_SIGNIN_LINK = re.compile(r"(/staff/signin/)[A-Za-z0-9_.=-]+")
 INTERNAL_KINDS = ("note", "notification", "notice")
 
 
@@ -83,6 +85,12 @@ def work_view(config: DeskConfig, member: StaffMember, requests: list[Request], 
             "overdue_count": sum(1 for item in mine if item["overdue"])}
 
 
+def without_signin_links(text: str) -> str:
+    """The desk's mail to staff carries links that sign its recipient in; a page every colleague can
+    open shows them cut, so nobody signs in as somebody else by reading a request."""
+    return _SIGNIN_LINK.sub(r"\1…", text)
+
+
 def message_item(config: DeskConfig, request: Request, message: dict, lang: str) -> dict:
     """One message as staff see it: everything, with internal and unverified mail marked as such.
 
@@ -106,7 +114,7 @@ def message_item(config: DeskConfig, request: Request, message: dict, lang: str)
         "unverified": kind == "unverified",
         "when": when(message.get("at")),
         "subject": message.get("subject") or "",
-        "text": (message.get("text") or "").strip(),
+        "text": without_signin_links((message.get("text") or "").strip()),
         "attachments": [{"name": a.get("filename") or "", "size": size_text(int(a.get("size") or 0)),
                          "url": a.get("url") or ""} for a in message.get("attachments") or []],
     }
