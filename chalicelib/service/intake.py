@@ -9,6 +9,7 @@ import hashlib
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Callable
 
 from ..core.requests import assignment
@@ -95,13 +96,18 @@ class IntakeService:
                                           reply_addresses=reply_addresses, status_links=status_links,
                                           signin_links=signin_links)
         self.signin_links = signin_links
-        self.staff_pages = None
-        if signin_links is not None and sessions is not None:
-            from .staff_pages import StaffPages
+        self.sessions = sessions
 
-            self.staff_pages = StaffPages(config=config, table=table, store=store, templates=templates, clock=clock,
-                                          outbox=self.outbox, conversation=self.conversation,
-                                          signin_links=signin_links, sessions=sessions)
+    @cached_property
+    def staff_pages(self):
+        """The staff pages' use cases (built on the first staff page: mail intake never needs them)."""
+        if self.signin_links is None or self.sessions is None:
+            return None
+        from .staff_pages import StaffPages
+
+        return StaffPages(config=self.config, table=self.table, store=self.store, templates=self.templates,
+                          clock=self.clock, outbox=self.outbox, conversation=self.conversation,
+                          signin_links=self.signin_links, sessions=self.sessions)
 
     # --- email ----------------------------------------------------------------------------------
 

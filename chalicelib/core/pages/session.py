@@ -1,18 +1,17 @@
 """Staff sign-in links, session cookies and CSRF tokens, signed with the desk's key (itsdangerous).
 
 Every token's age is measured on the desk's Clock, never the system's, so a test (or the embedded
-stack's scaled clock) decides when a link or a session has run out.
+stack's scaled clock) decides when a link or a session has run out. itsdangerous is imported on first
+use: a cold start that only takes in mail signs one link and reads no cookie.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
 import re
-from dataclasses import dataclass
 from datetime import timedelta
-from http.cookies import CookieError, SimpleCookie
-
-from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 from chalicelib.core.clock import Clock
 
@@ -32,21 +31,28 @@ def safe_next(path: str | None) -> str:
     return path if _NEXT.match(path) else "work"
 
 
-class _ClockSigner(TimestampSigner):
-    def __init__(self, *args, clock: Clock, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._clock = clock
+@lru_cache(maxsize=1)
+def _clock_signer():
+    from itsdangerous import TimestampSigner
 
-    def get_timestamp(self) -> int:
-        return int(self._clock.now().timestamp())
+    class ClockSigner(TimestampSigner):
+        def __init__(self, *args, clock: Clock, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._clock = clock
+
+        def get_timestamp(self) -> int:
+            return int(self._clock.now().timestamp())
+
+    return ClockSigner
 
 
-def _serializer(secret: bytes, salt: str, clock: Clock) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret, salt=salt, signer=_ClockSigner, signer_kwargs={"clock": clock})
+def _serializer(secret: bytes, salt: str, clock: Clock):
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(secret, salt=salt, signer=_clock_signer(), signer_kwargs={"clock": clock})
 
 
-@dataclass(frozen=True)
-class SigninCheck:
+class SigninCheck(NamedTuple):
     """What a sign-in token says: whose it is (None when forged) and whether it ran out."""
     staff_id: str | None
     next: str = "work"
@@ -59,9 +65,13 @@ class SigninCheck:
 
 class SigninLinks:
     def __init__(self, secret: bytes, base_url: str, clock: Clock, max_age: timedelta = SIGNIN_MAX_AGE):
-        self._serializer = _serializer(secret, SIGNIN_SALT, clock)
+        self._secret, self._clock = secret, clock
         self.base_url = base_url.rstrip("/")
         self.max_age = max_age
+
+    @cached_property
+    def _serializer(self):
+        return _serializer(self._secret, SIGNIN_SALT, self._clock)
 
     def token(self, staff_id: str, next_path: str = "work") -> str:
         return self._serializer.dumps({"staff": staff_id, "next": safe_next(next_path)})
@@ -74,6 +84,8 @@ class SigninLinks:
         return self.url(staff_id, f"requests/{request_id}")
 
     def check(self, token: str) -> SigninCheck:
+        from itsdangerous import BadData, SignatureExpired
+
         try:
             value = self._serializer.loads(token, max_age=int(self.max_age.total_seconds()))
             expired = False
@@ -91,8 +103,7 @@ class SigninLinks:
         return SigninCheck(value["staff"], safe_next(value.get("next")), expired)
 
 
-@dataclass(frozen=True)
-class StaffSession:
+class StaffSession(NamedTuple):
     staff_id: str
     session_id: str
 
@@ -101,14 +112,20 @@ class Sessions:
     """The staff session cookie: who is signed in, under a random session id (the CSRF tokens' key)."""
 
     def __init__(self, secret: bytes, clock: Clock, max_age: timedelta = SESSION_MAX_AGE):
-        self._serializer = _serializer(secret, SESSION_SALT, clock)
+        self._secret, self._clock = secret, clock
         self._csrf_key = hmac.new(secret, b"staff-csrf", hashlib.sha256).digest()
         self.max_age = max_age
+
+    @cached_property
+    def _serializer(self):
+        return _serializer(self._secret, SESSION_SALT, self._clock)
 
     def cookie_value(self, session: StaffSession) -> str:
         return self._serializer.dumps({"staff": session.staff_id, "sid": session.session_id})
 
     def read(self, value: str | None) -> StaffSession | None:
+        from itsdangerous import BadData
+
         if not value:
             return None
         try:
@@ -138,6 +155,8 @@ def set_cookie(value: str, *, secure: bool, max_age: timedelta = SESSION_MAX_AGE
 
 def cookie_of(header: str | None, name: str = COOKIE_NAME) -> str | None:
     """The value of cookie `name` in a Cookie request header; None when absent or the header is garbled."""
+    from http.cookies import CookieError, SimpleCookie
+
     if not header:
         return None
     jar = SimpleCookie()
