@@ -43,6 +43,38 @@ def on_task_message(event):
     return entrypoints.task_messages([record.to_dict() for record in event], event.context)
 
 
+
+@app.route("/staff/signin", methods=["GET"])
+def staff_signin_page():
+    return entrypoints.staff_signin_page(app.current_request)
+
+
+@app.route("/staff/signin", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+def staff_signin_request():
+    return entrypoints.staff_signin_request(app.current_request)
+
+
+@app.route("/staff/signin/{token}", methods=["GET"])
+def staff_signin(token):
+    return entrypoints.staff_signin(app.current_request, token)
+
+
+@app.route("/staff/work", methods=["GET"])
+def staff_work():
+    return entrypoints.staff_work(app.current_request)
+
+
+@app.route("/staff/requests/{request_id}", methods=["GET"])
+def staff_request(request_id):
+    return entrypoints.staff_request(app.current_request, request_id)
+
+
+@app.route("/staff/requests/{request_id}/notes", methods=["POST"],
+           content_types=["application/x-www-form-urlencoded"])
+def staff_add_note(request_id):
+    return entrypoints.staff_add_note(app.current_request, request_id)
+
+
 @app.on_sns_message(topic=entrypoints.INBOUND_TOPIC)
 def on_inbound_mail(event):
     return entrypoints.inbound_mail(event.to_dict(), event.context)

@@ -6,6 +6,7 @@ from functools import lru_cache
 from .core.clock import Clock, SystemClock
 from .core.config import load_config
 from .core.links import StatusLinks
+from .core.pages.session import Sessions, SigninLinks
 from .core.render import Templates
 from .core.requests.tickets import ReplyAddresses
 from .settings import Settings
@@ -13,6 +14,7 @@ from .settings import Settings
 
 def build_desk(settings: Settings, clock: Clock | None = None, session=None, count=None):
     import boto3
+    from botocore.config import Config
 
     from .adapters.dynamodb import DeskTable
     from .adapters.s3 import MailStore
@@ -23,8 +25,8 @@ def build_desk(settings: Settings, clock: Clock | None = None, session=None, cou
     config = load_config(settings.config_path)
     session = session or boto3.session.Session()
 
-    def client(name: str):
-        return session.client(name, endpoint_url=settings.endpoint_url)
+    def client(name: str, **options):
+        return session.client(name, endpoint_url=settings.endpoint_url, **options)
 
     table = session.resource("dynamodb", endpoint_url=settings.endpoint_url).Table(settings.table)
     secret = signing_key(client("ssm"), settings.signing_key_param)
@@ -32,7 +34,7 @@ def build_desk(settings: Settings, clock: Clock | None = None, session=None, cou
     return IntakeService(
         config=config,
         table=DeskTable(table),
-        store=MailStore(client("s3"), settings.bucket),
+        store=MailStore(client("s3", config=Config(signature_version="s3v4")), settings.bucket),
         mailer=Mailer(client("ses"), settings.ses_configuration_set),
         templates=Templates(),
         clock=clock,
@@ -40,6 +42,8 @@ def build_desk(settings: Settings, clock: Clock | None = None, session=None, cou
         status_links=StatusLinks(secret, settings.public_url),
         count=count or _metrics_count,
         approvals_factory=lambda desk: _approvals(desk, settings, secret, lambda: client("stepfunctions")),
+        signin_links=SigninLinks(secret, settings.public_url, clock),
+        sessions=Sessions(secret, clock),
     )
 
 
@@ -58,7 +62,8 @@ def _approvals(desk, settings: Settings, secret: bytes, sfn_client):
     registry = RouteRegistry(config=desk.config, table=desk.table, machines=machines, clock=desk.clock)
     notices = RouteMail(config=desk.config, table=desk.table, templates=desk.templates, outbox=desk.outbox,
                         conversation=desk.conversation, links=links, reply_addresses=desk.reply_addresses,
-                        status_links=desk.status_links, clock=desk.clock, public_url=settings.public_url)
+                        status_links=desk.status_links, clock=desk.clock, public_url=settings.public_url,
+                        signin_links=desk.signin_links)
     return Approvals(config=desk.config, table=desk.table, machines=machines, registry=registry,
                      outbox=desk.outbox, templates=desk.templates, clock=desk.clock, links=links, notices=notices,
                      time_scale=settings.time_scale)

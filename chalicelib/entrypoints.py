@@ -258,3 +258,195 @@ def status_page(request, token: str) -> Response:
 
     return _page("pages/status.html.j2", lang, **status_view(service.config, request_record, lang,
                                                                service.messages(request_record.request_id)))
+
+
+# --- staff pages ------------------------------------------------------------------------------------
+# Pages live under /staff/ and link each other relatively, so `depth` (how many segments below /staff/
+# a handler's path has beyond the first) turns a staff page name into a Location or a link.
+
+MAX_STAFF_FORM_BYTES = 256 * 1024
+
+
+class StaffRefusal(Exception):
+    """A staff handler cannot go on: `response` (a redirect to sign in, a 403 page) answers instead."""
+
+    def __init__(self, response: Response):
+        super().__init__(response.status_code)
+        self.response = response
+
+
+class StaffContext:
+    """The signed-in person of a staff request: who, in which language, and the CSRF token for forms."""
+
+    def __init__(self, session, member, lang: str, csrf: str):
+        self.session = session
+        self.member = member
+        self.lang = lang
+        self.csrf = csrf
+
+
+def _staff_pages():
+    pages = desk().staff_pages
+    if pages is None:
+        raise RuntimeError("the desk was built without staff sign-in (no signing key for sessions)")
+    return pages
+
+
+def _up(depth: int) -> str:
+    return "../" * depth
+
+
+def _see_other(location: str, headers: dict | None = None) -> Response:
+    return Response(body="", status_code=303, headers={"Location": location, "Cache-Control": "no-store",
+                                                        **(headers or {})})
+
+
+def _https(request) -> bool:
+    forwarded = (request.headers or {}).get("x-forwarded-proto", "")
+    return forwarded.lower() == "https" or _staff_pages().signin_links.base_url.startswith("https://")
+
+
+def _asked_language(request) -> str | None:
+    from .core.config import LANGUAGES
+
+    asked = ((request.query_params or {}).get("lang") or "").strip().lower()
+    return asked if asked in LANGUAGES else None
+
+
+def _staff_language(request, member) -> str:
+    """?lang= first, then the first of the person's languages the pages are written in."""
+    from .core.mail.outbound import staff_language
+
+    return _asked_language(request) or staff_language(member)
+
+
+def staff_context(request, *, depth: int, here: str) -> StaffContext:
+    """The signed-in person, or StaffRefusal with a redirect to the sign-in page that comes back `here`."""
+    from urllib.parse import quote
+
+    from .core.pages.session import cookie_of
+
+    pages = _staff_pages()
+    found = pages.session_of(cookie_of((request.headers or {}).get("cookie")))
+    if found is None:
+        raise StaffRefusal(_see_other(f"{_up(depth)}signin?next={quote(here, safe='/')}"))
+    session, member = found
+    return StaffContext(session, member, _staff_language(request, member), pages.sessions.csrf_token(session))
+
+
+def staff_form(request, *, depth: int, here: str) -> tuple[StaffContext, dict[str, str]]:
+    """Every staff POST: the signed-in person and the form's fields, once the form's CSRF token matches
+    their session; otherwise StaffRefusal (sign in first, or a 403 page) and nothing changes."""
+    context = staff_context(request, depth=depth, here=here)
+    fields = _form_fields(request)
+    if not _staff_pages().sessions.csrf_valid(context.session, fields.get("csrf")):
+        from .core.pages.texts import text
+
+        raise StaffRefusal(_message_page(context.lang, 403, text("forbidden_title", context.lang),
+                                         text("forbidden", context.lang), link_url=_up(depth) + here,
+                                         link_text=text("my_work", context.lang) if here == "work" else here))
+    return context, fields
+
+
+def _form_fields(request) -> dict[str, str]:
+    from urllib.parse import parse_qs
+
+    body = request.raw_body or b""
+    if len(body) > MAX_STAFF_FORM_BYTES:
+        return {}
+    content_type = (request.headers or {}).get("content-type", "")
+    if "application/x-www-form-urlencoded" not in content_type:
+        return {}
+    parsed = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+    return {key: values[0] for key, values in parsed.items() if values}
+
+
+def staff_handler(handler):
+    """Wrap a staff handler so a StaffRefusal it raises becomes its answer."""
+    from functools import wraps
+
+    @wraps(handler)
+    def answer(*args, **kwargs):
+        try:
+            return handler(*args, **kwargs)
+        except StaffRefusal as refusal:
+            return refusal.response
+    return answer
+
+
+def _staff_page(name: str, context: StaffContext | None, lang: str, code: int = 200, **view) -> Response:
+    account = {"staff_name": context.member.name, "csrf": context.csrf, "wide": True} if context else {}
+    response = _page(name, lang, code, **account, **view)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def staff_signin_page(request) -> Response:
+    from .core.pages.session import safe_next
+
+    lang = _language(request)
+    return _staff_page("pages/staff_signin.html.j2", None, lang,
+                       next=safe_next((request.query_params or {}).get("next")), sent=False)
+
+
+def staff_signin_request(request) -> Response:
+    """POST /staff/signin: the same page for every address, whether it is staff's or not."""
+    from .core.pages.session import safe_next
+
+    fields = _form_fields(request)
+    lang = _language(request)
+    next_path = safe_next(fields.get("next"))
+    _staff_pages().send_signin_link(fields.get("email", ""), next_path)
+    return _staff_page("pages/staff_signin.html.j2", None, lang, next=next_path, sent=True)
+
+
+def staff_signin(request, token: str) -> Response:
+    """GET /staff/signin/{token}: sign in, then on to the page the link was for."""
+    from .core.pages.session import set_cookie
+    from .core.pages.texts import text
+
+    pages = _staff_pages()
+    result = pages.sign_in(token)
+    if result.outcome == "signed_in":
+        cookie = set_cookie(result.cookie, secure=_https(request), max_age=pages.sessions.max_age)
+        return _see_other(f"../{result.next}", {"Set-Cookie": cookie})
+    if result.outcome == "expired":
+        lang = _staff_language(request, result.member)
+        problem = (text("expired_title", lang), text("expired", lang, days=pages.signin_links.max_age.days))
+        code = 410
+    else:
+        lang = _language(request)
+        problem = (text("bad_link_title", lang), text("bad_link", lang))
+        code = 400
+    return _staff_page("pages/staff_signin.html.j2", None, lang, code, next=result.next, sent=False,
+                       problem_title=problem[0], problem=problem[1], form_action="../signin")
+
+
+@staff_handler
+def staff_work(request) -> Response:
+    context = staff_context(request, depth=0, here="work")
+    view = _staff_pages().my_work(context.member, context.lang)
+    return _staff_page("pages/staff_work.html.j2", context, context.lang, home_url="work", **view)
+
+
+@staff_handler
+def staff_request(request, request_id: str) -> Response:
+    from .core.pages.texts import text
+
+    context = staff_context(request, depth=1, here=f"requests/{request_id}")
+    view = _staff_pages().request_page(context.member, request_id, context.lang)
+    if view is None:
+        return _staff_page("pages/message.html.j2", context, context.lang, 404,
+                           title=text("not_found_title", context.lang),
+                           text=text("not_found", context.lang, ticket=request_id), link_url="../work",
+                           link_text=text("my_work", context.lang), home_url="../work")
+    return _staff_page("pages/staff_request.html.j2", context, context.lang, home_url="../work", **view)
+
+
+@staff_handler
+def staff_add_note(request, request_id: str) -> Response:
+    """POST /staff/requests/{id}/notes: keep an internal note, then back to the request's page."""
+    context, fields = staff_form(request, depth=2, here=f"requests/{request_id}")
+    _staff_pages().add_note(context.member, request_id, fields.get("text", ""), fields.get("once"))
+    lang = _asked_language(request)
+    return _see_other(f"../{request_id}" + (f"?lang={lang}" if lang else "") + "#notes")

@@ -483,3 +483,29 @@ class DeskTable:
 
     def pending_outbound(self, limit: int = 100) -> list[str]:
         return [i["outbox_id"] for i in self._queue(OUTBOX_QUEUE, limit)]
+
+    # --- staff pages --------------------------------------------------------------------------
+
+    def _query_assignee_index(self, pk: str, limit: int) -> list[dict]:
+        from boto3.dynamodb.conditions import Key
+
+        items, kwargs = [], {"IndexName": "by_assignee", "KeyConditionExpression": Key("GSI3PK").eq(pk),
+                             "ScanIndexForward": False}
+        while len(items) < limit:
+            page = self._table.query(**kwargs)
+            items.extend(_plain(i) for i in page["Items"])
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return items[:limit]
+
+    def requests_of_staff(self, staff_id: str, limit: int = 500) -> list[Request]:
+        """The requests assigned to `staff_id`, newest first (resolved and closed ones too)."""
+        fields = Request.__dataclass_fields__
+        return [Request(**{k: v for k, v in item.items() if k in fields})
+                for item in self._query_assignee_index(f"STAFF#{staff_id}", limit) if item.get("type") == "request"]
+
+    def open_tasks_of(self, staff_id: str, limit: int = 500) -> list[dict]:
+        """Task items (PK=REQ#<id>, SK=TASK#<stage>#<cycle>#<person>, GSI3PK=TASKS#<person>) still open."""
+        return [item for item in self._query_assignee_index(f"TASKS#{staff_id}", limit)
+                if item.get("state") == "open"]

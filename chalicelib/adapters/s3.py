@@ -49,3 +49,12 @@ class MailStore:
 
     def read_text(self, key: str) -> str:
         return self.read(key).decode("utf-8")
+
+    def presigned_url(self, key: str, filename: str, expires_seconds: int = 300) -> str:
+        """A short-lived link that downloads one attachment under its own name (staff pages)."""
+        if not key.startswith(ATTACHMENT_PREFIX):
+            raise ValueError(f"not an attachment key: {key}")
+        return self._s3.generate_presigned_url(
+            "get_object", ExpiresIn=expires_seconds,
+            Params={"Bucket": self.bucket, "Key": key,
+                    "ResponseContentDisposition": f"attachment; filename*=UTF-8''{quote(filename, safe='')}"})

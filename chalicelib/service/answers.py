@@ -28,7 +28,8 @@ class StaffReplyResult:
 
 class StaffReplies:
     def __init__(self, *, config: DeskConfig, table, templates: Templates, conversation: Conversation,
-                 outbox: Outbox, reply_addresses: ReplyAddresses, status_links: StatusLinks):
+                 outbox: Outbox, reply_addresses: ReplyAddresses, status_links: StatusLinks,
+                 signin_links=None):
         self.config = config
         self.table = table
         self.templates = templates
@@ -36,6 +37,7 @@ class StaffReplies:
         self.outbox = outbox
         self.reply_addresses = reply_addresses
         self.status_links = status_links
+        self.signin_links = signin_links
 
     def handle(self, request: Request, member: StaffMember, *, text: str, subject: str, message_id: str | None,
                attachments: list, raw_key: str | None, at: str, seq: str) -> StaffReplyResult:
@@ -106,7 +108,8 @@ class StaffReplies:
             request.assignee, request.department = target.id, target.department
         notification = staff_notification(
             self.config, self.templates, request, target, event="reassigned", text=self._first_text(request),
-            reply_to=self.reply_addresses.for_staff(request.request_id, target.id), note=note, ident=f".{seq}")
+            reply_to=self.reply_addresses.for_staff(request.request_id, target.id), note=note, ident=f".{seq}",
+            page_url=self.signin_links.page_url(target.id, request.request_id) if self.signin_links else "")
         self.outbox.queue_and_send(notification, at)
         return StaffReplyResult("assigned")
 

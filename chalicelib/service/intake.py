@@ -9,6 +9,7 @@ import hashlib
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Callable
 
 from ..core.requests import assignment
@@ -17,6 +18,7 @@ from ..core.clock import Clock, iso, parse_iso
 from ..core.config import DeskConfig
 from ..core.requests.intake import MailAnalysis, analyze, classify_mail, valid_address
 from ..core.links import StatusLinks
+from ..core.pages.session import Sessions, SigninLinks
 from ..core.requests.lifecycle import after_customer_message
 from ..core.requests.models import AttachmentRef, InboundOutcome, Message, Request
 from ..core.mail.outbound import acknowledgement, due, single_line, staff_notification
@@ -74,7 +76,8 @@ Telemetry = Callable[[str], None]
 class IntakeService:
     def __init__(self, *, config: DeskConfig, table, store, mailer, templates: Templates, clock: Clock,
                  reply_addresses: ReplyAddresses, status_links: StatusLinks, count: Telemetry = lambda _: None,
-                 wait_for_duplicate_seconds: float = 10.0, approvals_factory=None):
+                 wait_for_duplicate_seconds: float = 10.0, signin_links: SigninLinks | None = None,
+                 sessions: Sessions | None = None, approvals_factory=None):
         self.config = config
         self.table = table
         self.store = store
@@ -88,10 +91,24 @@ class IntakeService:
         self._staff_by_email = {str(s.email).lower(): s for s in config.staff}
         self.outbox = Outbox(table=table, store=store, mailer=mailer, clock=clock, count=count)
         self.conversation = Conversation(table=table, store=store)
-        self.approvals = approvals_factory(self) if approvals_factory else None
         self.staff_replies = StaffReplies(config=config, table=table, templates=templates,
                                           conversation=self.conversation, outbox=self.outbox,
-                                          reply_addresses=reply_addresses, status_links=status_links)
+                                          reply_addresses=reply_addresses, status_links=status_links,
+                                          signin_links=signin_links)
+        self.signin_links = signin_links
+        self.sessions = sessions
+        self.approvals = approvals_factory(self) if approvals_factory else None
+
+    @cached_property
+    def staff_pages(self):
+        """The staff pages' use cases (built on the first staff page: mail intake never needs them)."""
+        if self.signin_links is None or self.sessions is None:
+            return None
+        from .staff_pages import StaffPages
+
+        return StaffPages(config=self.config, table=self.table, store=self.store, templates=self.templates,
+                          clock=self.clock, outbox=self.outbox, conversation=self.conversation,
+                          signin_links=self.signin_links, sessions=self.sessions)
 
     # --- email ----------------------------------------------------------------------------------
 
@@ -239,7 +256,8 @@ class IntakeService:
         notification = staff_notification(
             self.config, self.templates, current, member, event="customer_replied", text=analysis.text,
             reply_to=self.reply_addresses.for_staff(request.request_id, member.id), attachments=refs,
-            signature=analysis.signature, sender=f"{mail.from_name} <{sender or '-'}>", ident=f".{seq}")
+            signature=analysis.signature, sender=f"{mail.from_name} <{sender or '-'}>", ident=f".{seq}",
+            page_url=self._page_url(member.id, request.request_id))
         self.outbox.queue_and_send(notification, at)
         return InboundOutcome("threaded", None, assignee=current.assignee, author="customer",
                               attachments=_attachment_view(refs), status=current.status, **base)
@@ -387,7 +405,7 @@ class IntakeService:
         notification = staff_notification(
             config, self.templates, request, assignee, event="assigned", text=new.text,
             reply_to=self.reply_addresses.for_staff(ticket, assignee.id), attachments=refs,
-            signature=new.signature)
+            signature=new.signature, page_url=self._page_url(assignee.id, ticket))
         self.outbox.queue_and_send(notification, at)
         return InboundOutcome(
             "created", None, request_id=ticket, ticket=ticket, language=new.language, category=c.category,
@@ -396,6 +414,9 @@ class IntakeService:
             reply_to=request.reply_address, missing_facts=list(c.missing_facts), status=request.status,
             author="customer",
         )
+
+    def _page_url(self, staff_id: str, request_id: str) -> str:
+        return self.signin_links.page_url(staff_id, request_id) if self.signin_links else ""
 
     def _acknowledge(self, request: Request, new: NewRequest, now: datetime) -> str | None:
         """Queue and send the acknowledgement, unless the customer had their quota of automatic mail."""

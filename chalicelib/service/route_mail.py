@@ -17,7 +17,7 @@ from .outbox import Outbox
 class RouteMail:
     def __init__(self, *, config: DeskConfig, table, templates: Templates, outbox: Outbox,
                  conversation: Conversation, links: ActionLinks, reply_addresses: ReplyAddresses,
-                 status_links: StatusLinks, clock: Clock, public_url: str):
+                 status_links: StatusLinks, clock: Clock, public_url: str, signin_links=None):
         self.config = config
         self.table = table
         self.templates = templates
@@ -28,11 +28,15 @@ class RouteMail:
         self.status_links = status_links
         self.clock = clock
         self.public_url = public_url.rstrip("/")
+        self.signin_links = signin_links
 
     def _names(self) -> dict[str, str]:
         return {m.id: m.name for m in self.config.staff}
 
-    def page_url(self, request_id: str) -> str:
+    def page_url(self, request_id: str, person: str | None = None) -> str:
+        """The request's staff page; in a person's own mail, a sign-in link that lands there."""
+        if person and self.signin_links is not None:
+            return self.signin_links.page_url(person, request_id)
         return f"{self.public_url}/staff/requests/{request_id}"
 
     def _first_text(self, request_id: str) -> str:
@@ -50,7 +54,7 @@ class RouteMail:
         task = self.table.task(request.request_id, stage.id, cycle, person) or {}
         lang = next((lang for lang in member.languages if lang in ("en", "ru", "zh")), "en")
         mail = task_mail(self.config, self.templates, request, route, stage, cycle, member, kind=kind,
-                         action_urls=urls, open_url=self.page_url(request.request_id),
+                         action_urls=urls, open_url=self.page_url(request.request_id, person),
                          reply_to=self.reply_addresses.for_task(request.request_id, stage.id, cycle, person),
                          results=results_view(route, self.table.tasks(request.request_id), self._names(), lang),
                          due=task.get("due") or at, text=self._first_text(request.request_id), ident=ident)
@@ -61,7 +65,7 @@ class RouteMail:
         manager = self.config.staff_member(self.config.department(request.department).manager)
         item = self.table.stage(request.request_id, stage.id, cycle) or {}
         mail = escalation_mail(self.config, self.templates, request, route, stage, cycle, manager, waiting=waiting,
-                               due=item.get("due") or at, open_url=self.page_url(request.request_id))
+                               due=item.get("due") or at, open_url=self.page_url(request.request_id, manager.id))
         self.outbox.queue_and_send(mail, at)
 
     def customer_update(self, request: Request | None, event: str, route: RouteVersion, at: str) -> None:

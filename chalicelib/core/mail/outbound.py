@@ -101,12 +101,13 @@ def _size(n: int) -> str:
 def staff_notification(config: DeskConfig, templates: Templates, request: Request, member: StaffMember, *,
                        event: str, text: str, reply_to: str, attachments: list[AttachmentRef] = (),
                        signature: str = "", sender: str | None = None, ident: str = "",
-                       note: str = "") -> Outbound:
+                       note: str = "", page_url: str = "") -> Outbound:
     """Tell a staff member about a request: `event` is 'assigned', 'customer_replied' (from `sender`) or
     'reassigned' (with the colleague's `note`).
 
     Everything staff need to answer is in it (the phone, the form's facts, the attachments, the
     signature block cut from the text), in the member's language; replying to it answers the customer.
+    `page_url` opens the request's page (a sign-in link for this member).
     """
     lang = staff_language(member)
     category = config.category(request.category)
@@ -131,6 +132,7 @@ def staff_notification(config: DeskConfig, templates: Templates, request: Reques
         "text": summary_of(text, 4000),
         "signature": summary_of(signature, 800),
         "note": summary_of(note, 2000),
+        "page_url": page_url,
     }
     domain = str(config.desk.address).split("@", 1)[1]
     return Outbound(

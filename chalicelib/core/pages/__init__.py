@@ -1,0 +1,1 @@
+"""Staff pages: signed sign-in links, session cookies, CSRF tokens and the pages' view models. Pure."""
