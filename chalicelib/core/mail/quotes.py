@@ -7,6 +7,7 @@ __all__ = ["new_text", "is_forward_subject", "strip_disclaimers"]
 
 _QUOTED = re.compile(r"^\s*>")
 _QUOTE_TEXT = re.compile(r"^\s*>\s?")
+_QUOTE_MARKS = re.compile(r"^[\s>]*")
 _CONTEXT_LINES = 8  # quoted lines kept above an inline answer: the question, not the whole quoted mail
 _ORIGINAL = re.compile(
     r"^\s*-{2,}\s*(?:original message|original e-?mail|reply message|antwort nachricht|исходное сообщение|ursprüngliche nachricht"
@@ -191,7 +192,8 @@ _THANKS = {
 _CLOSINGS_CJK = {
     "zh": "顺祝商祺|顺颂商祺|顺颂时祺|此致敬礼|此致|祝好|谢谢|謝謝|敬上|敬祝商祺|顺祝|祝商祺|多谢|多謝|感谢|感謝"
           "|谢谢您|謝謝您|万分感谢",
-    "ja": "(?:何卒|なにとぞ)?(?:どうぞ)?(?:よろしく|宜しく)お願い(?:いたします|致します|します|申し上げます)"
+    "ja": "(?:以上[、，,]?\\s*)?(?:何卒|なにとぞ)?(?:どうぞ)?(?:よろしく|宜しく)お願い(?:いたします|致します|します"
+          "|申し上げます)"
           "|以上(?:です|となります)?|敬具|草々",
     "ko": "감사합니다|고맙습니다|감사드립니다|수고하세요|좋은 하루 되세요",
 }
@@ -703,7 +705,8 @@ def _inline_context(lines: list[str], quoted: list[bool], drop: set[int], end: i
                and _QUOTE_TEXT.sub("", lines[first - 1]).strip()):
             first -= 1
         for k in range(first, last + 1):
-            context[k] = "> " + _QUOTE_TEXT.sub("", lines[k], count=1).strip()
+            marks = _QUOTE_MARKS.match(lines[k]).group()
+            context[k] = "> " * marks.count(">") + lines[k][len(marks):].strip()
     return context
 
 
