@@ -55,3 +55,7 @@ def test_html_only_german_request_keeps_its_paragraphs_and_drops_the_quote():
     assert new_text(parse_mime(raw).text) == (
         "Sehr geehrte Damen und Herren,\n\nwir benötigen ein Angebot für 10 Paletten pro Monat."
     )
+
+
+def test_an_empty_first_paragraph_gives_no_blank_line():
+    assert html_to_text("<p></p><p>Hallo,</p><p>bitte liefern.</p>") == "Hallo,\n\nbitte liefern."

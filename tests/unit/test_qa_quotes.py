@@ -129,7 +129,7 @@ def test_ukrainian_mail_in_cp1251_with_a_samsung_tag():
     assert new_text(parse_mime(raw).text) == "Доброго дня, надішліть рахунок. Дякуємо!"
 
 
-HISTORY = "\n\nOn Tue, 1 Dec 2026 at 09:00, Desk <desk@requestflow.example> wrote:\n> 1. How many pallets?\n> 2. Which thickness?\n"
+HISTORY = QUOTE.replace("> Dear customer,\n> thank you.", "> 1. How many pallets?\n> 2. Which thickness?")
 
 
 @pytest.mark.parametrize(
@@ -154,8 +154,8 @@ def test_inline_answers_keep_the_quoted_lines_they_answer(body, expected):
 @pytest.mark.parametrize(
     "body",
     [
-        "Thanks, 20 pallets.\n\nOn Tue, 1 Dec 2026 at 09:00, Desk <desk@requestflow.example> wrote:\n> How many?\n> Which?\n",
-        "> How many pallets?\n20 pallets.\n\nOn Tue, 1 Dec 2026 at 09:00, Desk <desk@requestflow.example> wrote:\n> old\n",
+        f"Thanks, 20 pallets.{QUOTE}",
+        f"> How many pallets?\n20 pallets.{QUOTE}",
         "Спасибо, получили.\n\n> Счёт во вложении.\n> С уважением, Desk\n",
     ],
 )

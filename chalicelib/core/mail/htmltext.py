@@ -108,8 +108,9 @@ class _Reducer(HTMLParser):
                 self._end_paragraph()  # "<p>one<p>two": a new paragraph closes the open one
             self._break()
             spaced = _spaced(attrs)
-            if spaced and self.paragraph_end == (len(self.lines), self.quote) and self.lines and self.lines[-1].strip("> "):
-                self.lines.append(("> " * self.quote).rstrip())
+            after_paragraph = self.paragraph_end == (len(self.lines), self.quote)
+            if spaced and after_paragraph and self.lines and self.lines[-1].strip("> "):
+                self.lines.append(("> " * self.quote).rstrip())  # the blank line between two paragraphs
             self.open_paragraph = spaced
         elif tag in _BLOCK:
             self._break()

@@ -6,7 +6,6 @@ import re
 __all__ = ["new_text", "is_forward_subject", "strip_disclaimers"]
 
 _QUOTED = re.compile(r"^\s*>")
-_QUOTE_TEXT = re.compile(r"^\s*>\s?")
 _QUOTE_MARKS = re.compile(r"^[\s>]*")
 _CONTEXT_LINES = 8  # quoted lines kept above an inline answer: the question, not the whole quoted mail
 _ORIGINAL = re.compile(
@@ -702,7 +701,7 @@ def _inline_context(lines: list[str], quoted: list[bool], drop: set[int], end: i
     for last in answered:
         first = last
         while (last - first < _CONTEXT_LINES - 1 and first > 0 and quoted[first - 1] and first - 1 not in drop
-               and _QUOTE_TEXT.sub("", lines[first - 1]).strip()):
+               and lines[first - 1].strip(" \t>")):
             first -= 1
         for k in range(first, last + 1):
             marks = _QUOTE_MARKS.match(lines[k]).group()
