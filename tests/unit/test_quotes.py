@@ -73,9 +73,9 @@ def test_common_reply_styles(body, expected):
     assert new_text(body) == expected
 
 
-def test_inline_answers_between_quotes_are_kept():
+def test_inline_answers_between_quotes_are_kept_with_the_questions_they_answer():
     body = "> Which width?\n500 mm.\n\n> How many rolls?\n40 rolls a month.\n\n-- \nBob"
-    assert new_text(body) == "500 mm.\n\n40 rolls a month."
+    assert new_text(body) == "> Which width?\n500 mm.\n\n> How many rolls?\n40 rolls a month."
 
 
 def test_koi8r_reply_with_quote_and_signature_after_it():

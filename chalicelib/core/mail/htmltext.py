@@ -1,4 +1,5 @@
-"""HTML mail body → plain text: one line per block, no re-wrapping, quotes as '> ' lines."""
+"""HTML mail body → plain text: one line per block, no re-wrapping, quotes as '> ' lines, a blank line
+between paragraphs that a mail client shows apart."""
 from __future__ import annotations
 
 import re
@@ -23,6 +24,10 @@ _WS = re.compile(r"[ \t\n\r\f\v]+")
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\ufeff\u200b\u00ad\u200c\u2060\u034f"), None)
 _CONTAINERS = frozenset({"div", "span", "p", "table", "tbody", "tr", "td", "th", "section", "center", "font",
                          "a", "ul", "ol", "li", "blockquote"})
+# Outlook's paragraphs ("MsoNormal") and paragraphs styled without margins sit line under line; their
+# blank lines are paragraphs of their own ("<p class=MsoNormal>&nbsp;</p>").
+_TIGHT_CLASS = re.compile(r"msonormal|msoplaintext", re.IGNORECASE)
+_TIGHT_STYLE = re.compile(r"margin(?:-bottom|-top)?\s*:\s*0(?:[a-z]{2}|%)?\s*(?:;|$)", re.IGNORECASE)
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|mso-hide\s*:\s*all", re.IGNORECASE)
 
 
@@ -32,6 +37,12 @@ def _hidden(attrs: list[tuple[str, str | None]]) -> bool:
         if name == "hidden" or (name == "style" and value and _HIDDEN.search(value)):
             return True
     return False
+
+
+def _spaced(attrs: list[tuple[str, str | None]]) -> bool:
+    """Whether a <p> keeps the margin browsers give paragraphs (a blank line between two of them)."""
+    tight = {"class": _TIGHT_CLASS, "style": _TIGHT_STYLE}
+    return not any(value and name in tight and tight[name].search(value) for name, value in attrs)
 
 
 class _Reducer(HTMLParser):
@@ -46,6 +57,8 @@ class _Reducer(HTMLParser):
         self.lists: list[int] = []
         self.cell_open = False
         self.cell_text = False
+        self.open_paragraph: bool | None = None  # None: no <p> open; else whether it is spaced
+        self.paragraph_end: tuple[int, int] | None = None  # (len(self.lines), self.quote) when a spaced <p> closed
 
     # -- output helpers -------------------------------------------------
     def _flush(self, force: bool = False) -> None:
@@ -90,6 +103,15 @@ class _Reducer(HTMLParser):
             return
         if tag == "br":
             self._flush(force=True)
+        elif tag == "p":
+            if self.open_paragraph is not None:
+                self._end_paragraph()  # "<p>one<p>two": a new paragraph closes the open one
+            self._break()
+            spaced = _spaced(attrs)
+            after_paragraph = self.paragraph_end == (len(self.lines), self.quote)
+            if spaced and after_paragraph and self.lines and self.lines[-1].strip("> "):
+                self.lines.append(("> " * self.quote).rstrip())  # the blank line between two paragraphs
+            self.open_paragraph = spaced
         elif tag in _BLOCK:
             self._break()
             if tag in ("ul", "ol"):
@@ -132,7 +154,9 @@ class _Reducer(HTMLParser):
             elif tag == "head":
                 self.skip.clear()
             return
-        if tag in _BLOCK or tag in ("li", "tr"):
+        if tag == "p":
+            self._end_paragraph()
+        elif tag in _BLOCK or tag in ("li", "tr"):
             self._break()
             if tag in ("ul", "ol") and self.lists:
                 self.lists.pop()
@@ -142,6 +166,11 @@ class _Reducer(HTMLParser):
         elif tag == "pre":
             self._break()
             self.pre = max(0, self.pre - 1)
+
+    def _end_paragraph(self) -> None:
+        self._break()
+        self.paragraph_end = (len(self.lines), self.quote) if self.open_paragraph else None
+        self.open_paragraph = None
 
     def handle_data(self, data: str) -> None:
         if not self.skip and data:

@@ -2,15 +2,17 @@
 
 Han, kana and Hangul decide by themselves: kana means Japanese (a katakana brand name alone does not),
 Hangul Korean, Han without kana Chinese.
-Latin and Cyrillic text goes to CLD2 (pycld2: a C library with its model compiled in, so nothing to load),
-restricted to the languages the desk knows; for short Latin text, where CLD2 leans to English, the most
-frequent words of each language decide. Between Russian and Ukrainian the letters only one of them has
-(і ї є ґ against ы э ъ ё) decide first.
+Latin and Cyrillic text goes to CLD2 (pycld2: a C library with its model compiled in, so nothing to load).
+CLD2's answer is taken as it is when CLD2 calls it reliable on a text of some length, whatever the
+language; otherwise it is restricted to the languages the desk knows and the Nordic, Finnish, Czech and
+Turkish ones, and for short Latin text, where CLD2 leans to English, the most frequent words of each of
+them decide. Between Russian and Ukrainian the letters only one of them has (і ї є ґ against ы э ъ ё)
+decide first.
 """
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from typing import Callable, Iterable
 
 from chalicelib.core.mail.quotes import strip_disclaimers
 
@@ -18,6 +20,10 @@ __all__ = ["detect_language", "LANGUAGES"]
 
 LANGUAGES = ("en", "ru", "zh", "ja", "ko", "de", "fr", "es", "it", "pt", "nl", "pl", "uk")
 """What every desk recognises; a desk's config adds the languages it names."""
+
+WORD_LANGUAGES = ("sv", "da", "no", "fi", "cs", "tr")
+"""Languages also told apart in short text, by their most frequent words; any other one CLD2 must call
+reliably on a text of some length."""
 
 CYRILLIC_LANGUAGES = frozenset({"ru", "uk", "be", "bg", "mk", "sr", "kk", "ky", "mn", "tg", "tt", "ba", "cv",
                                 "ce", "os", "kv", "av", "ab"})
@@ -131,6 +137,18 @@ _FUNCTION_WORDS = {
           "geen uw groet vriendelijke de en van met je we is per wie na hallo",
     "pl": "nie się jest dla jak proszę dziękuję dziękujemy czy mamy są oraz pozdrawiam państwo państwa dzień dobry "
           "bardzo już że na to do w z i",
+    "sv": "och att det som är inte jag vi har till ett av om kan ni hej tack vänliga vänlig hälsningar hälsning "
+          "mvh vår vårt när kommer skulle också från eller här hur vad finns behöver mig dig oss er på i för",
+    "da": "og det som er ikke jeg vi har til et af om kan hej tak venlig venlige hilsen hilsner mvh vores "
+          "hvornår kommer skulle også fra eller her hvordan hvad mig dig os jer gerne bliver nu på i for",
+    "no": "og det som er ikke jeg vi har til et av om kan dere hei takk vennlig vennlige hilsen mvh vår vårt "
+          "når kommer skulle også fra eller her hvordan hva meg deg oss gjerne blir nå på i for",
+    "fi": "ja on ei se että kiitos hei terveisin ystävällisin voisitteko voitteko meille teille olemme onko kun "
+          "mutta myös tai jos vain nyt sekä hyvä päivää meidän teidän tarvitsemme",
+    "cs": "a je se že jsme prosím děkuji dobrý den pozdravem mohli byste nám vám jsou také ale ze od pro při "
+          "který která bych už není potřebujeme můžete",
+    "tr": "ve bir bu için ile mi mı mu ne çok var yok teşekkürler teşekkür ederim merhaba lütfen sayın iyi "
+          "günler rica bize size olarak gibi ama daha selamlar saygılarımla",
 }
 """The most frequent words of each language: a short mail has few words, but nearly all of them are these."""
 
@@ -144,10 +162,12 @@ def _languages_of_words() -> dict[str, tuple[str, ...]]:
 
 
 _WORD_LANGUAGES = _languages_of_words()
-_LETTERS = {"ñ": ("es",), "¿": ("es",), "¡": ("es",), "ã": ("pt",), "õ": ("pt",), "ç": ("fr", "pt"),
-            "œ": ("fr",), "ß": ("de",), "ä": ("de",), "ö": ("de",), "ü": ("de",), "ł": ("pl",), "ą": ("pl",),
-            "ę": ("pl",), "ś": ("pl",), "ź": ("pl",), "ż": ("pl",), "ń": ("pl",), "ć": ("pl",)}
-"""Letters only one or two of these languages write."""
+_LETTERS = {"ñ": ("es",), "¿": ("es",), "¡": ("es",), "ã": ("pt",), "õ": ("pt",), "ç": ("fr", "pt", "tr"),
+            "œ": ("fr",), "ß": ("de",), "ä": ("de", "sv", "fi"), "ö": ("de", "sv", "fi", "tr"), "ü": ("de", "tr"),
+            "ł": ("pl",), "ą": ("pl",), "ę": ("pl",), "ś": ("pl",), "ź": ("pl",), "ż": ("pl",), "ń": ("pl",),
+            "ć": ("pl",), "å": ("sv", "da", "no"), "æ": ("da", "no"), "ø": ("da", "no"), "ğ": ("tr",),
+            "ı": ("tr",), "ş": ("tr",), "ě": ("cs",), "ř": ("cs",), "ů": ("cs",), "č": ("cs",), "ž": ("cs",)}
+"""Letters only a few of these languages write."""
 _WORD = re.compile(r"[^\W\d_]+")
 _LONG_SAMPLE = 12
 """Words from which the identifier is trusted over the function words."""
@@ -169,55 +189,64 @@ def _function_words(sample: str, candidates: frozenset[str]) -> str | None:
     return ranked[0][1]
 
 
-def _cld2(sample: str, candidates: frozenset[str]) -> tuple[str | None, bool]:
-    """CLD2's most likely candidate for `sample`, and whether CLD2 calls its answer reliable."""
+def _cld2(sample: str, candidates: frozenset[str]) -> tuple[str | None, str | None, bool]:
+    """CLD2's most likely candidate for `sample`, its most likely language of all, and whether CLD2 calls
+    its answer reliable."""
     import pycld2
 
     try:
         reliable, _, details = pycld2.detect(_CONTROL.sub(" ", sample).encode("utf-8", "ignore"), bestEffort=True)
     except pycld2.error:
-        return None, False
-    for _, code, percent, _ in details:
-        code = _CLD2_CODES.get(code, code)
-        if percent and code in candidates:
-            return code, reliable
-    return None, False
+        return None, None, False
+    codes = [_CLD2_CODES.get(code, code) for _, code, percent, _ in details if percent]
+    top = codes[0] if codes and len(codes[0]) == 2 and codes[0] != "un" else None
+    return next((code for code in codes if code in candidates), None), top, reliable
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")
 """Control characters, which CLD2 refuses as invalid UTF-8."""
-_CLD2_CODES = {"zh-Hant": "zh", "iw": "he", "jw": "jv", "sr-ME": "sr"}
+_CLD2_CODES = {"zh-Hant": "zh", "iw": "he", "jw": "jv", "sr-ME": "sr", "nn": "no", "nb": "no"}
 
 
-def _identify(sample: str, candidates: frozenset[str]) -> str | None:
-    """The most likely of `candidates` for `sample`: CLD2 for text of some length, the function words for
+def _identify(sample: str, candidates: frozenset[str], written: Callable[[str], bool] | None = None) -> str | None:
+    """The language of `sample`: for text of some length CLD2's, when CLD2 is sure of it and it is
+    `written` in the sample's letters, else its most likely of `candidates`; the function words for
     short text (where CLD2 leans to English); None when neither can tell."""
-    if len(candidates) <= 1:
+    if len(candidates) <= 1 and written is None:
         return next(iter(candidates), None)
-    guess, reliable = _cld2(sample, candidates)
+    guess, top, reliable = _cld2(sample, candidates)
     if reliable and len(_WORD.findall(sample)) >= _LONG_SAMPLE:
-        return guess
+        return top if top and written and written(top) else guess
     return _function_words(sample, candidates) or guess
 
 
-def _vote(sample: list[tuple[float, str]], candidates: frozenset[str], identify=_identify) -> str | None:
+def _vote(sample: list[tuple[float, str]], candidates: frozenset[str], written: Callable[[str], bool],
+          identify=_identify) -> str | None:
     """Each paragraph's language, weighted by its position and length; the heaviest wins."""
     votes: dict[str, float] = {}
     for weight, text in sample:
-        lang = identify(text, candidates)
+        lang = identify(text, candidates, written)
         if lang:
             votes[lang] = votes.get(lang, 0.0) + weight * len(_WORD.findall(text))
     return max(votes, key=votes.__getitem__, default=None)
 
 
-def _cyrillic(text: str, candidates: frozenset[str]) -> str | None:
+def _cyrillic(text: str, candidates: frozenset[str], written: Callable[[str], bool]) -> str | None:
     """Russian or Ukrainian by the letters only one of them writes, when there are any; else the identifier."""
-    guess = _identify(text, candidates)
+    guess = _identify(text, candidates, written)
     if {"ru", "uk"} <= candidates and guess in {"ru", "uk", None}:
         ukrainian, russian = len(_UKRAINIAN_LETTERS.findall(text)), len(_RUSSIAN_LETTERS.findall(text))
         if ukrainian != russian:
             return "uk" if ukrainian > russian else "ru"
     return guess
+
+
+_NON_LATIN = CYRILLIC_LANGUAGES | OTHER_SCRIPT_LANGUAGES
+_WORD_LANGUAGE_SET = frozenset(WORD_LANGUAGES)
+
+
+def _latin(code: str) -> bool:
+    return code not in _NON_LATIN
 
 
 def _by_script(evidence: _Evidence, script: str, known: frozenset[str]) -> str | None:
@@ -229,10 +258,11 @@ def _by_script(evidence: _Evidence, script: str, known: frozenset[str]) -> str |
         return "ko"
     sample = evidence.sample(script)
     if script == "cyrillic":
-        return _vote(sample, known & CYRILLIC_LANGUAGES, _cyrillic)
+        return _vote(sample, known & CYRILLIC_LANGUAGES, CYRILLIC_LANGUAGES.__contains__, _cyrillic)
     if script == "latin":
-        return _vote(sample, known - CYRILLIC_LANGUAGES - OTHER_SCRIPT_LANGUAGES)
-    return _vote(sample, known & OTHER_SCRIPT_LANGUAGES - {"zh", "ja", "ko"})
+        return _vote(sample, (known | _WORD_LANGUAGE_SET) - _NON_LATIN, _latin)
+    others = OTHER_SCRIPT_LANGUAGES - {"zh", "ja", "ko"}
+    return _vote(sample, known & others, others.__contains__)
 
 
 _FALLBACK = {"cyrillic": "ru"}
@@ -244,8 +274,9 @@ def detect_language(*texts: str, also: Iterable[str] = ()) -> str:
     The last text counts fully and each earlier one half as much as the next, so the body outweighs
     the subject. Within a text the first lines count most (after ten lines half, after twenty a
     quarter), and confidentiality disclaimers and external-sender banners do not count. Quoted '>'
-    lines, e-mail addresses, links and long tokens (hex dumps, base64) are ignored. The answer is
-    one of LANGUAGES or of `also` (the languages a desk's config names); 'en' when nothing is recognisable.
+    lines, e-mail addresses, links and long tokens (hex dumps, base64) are ignored. Short text gets one
+    of LANGUAGES, WORD_LANGUAGES or `also` (the languages a desk's config names); longer text any language
+    CLD2 is sure of; 'en' when nothing is recognisable.
     """
     known = frozenset((*LANGUAGES, *also))
     evidence = _Evidence()

@@ -6,6 +6,8 @@ import re
 __all__ = ["new_text", "is_forward_subject", "strip_disclaimers"]
 
 _QUOTED = re.compile(r"^\s*>")
+_QUOTE_MARKS = re.compile(r"^[\s>]*")
+_CONTEXT_LINES = 8  # quoted lines kept above an inline answer: the question, not the whole quoted mail
 _ORIGINAL = re.compile(
     r"^\s*-{2,}\s*(?:original message|original e-?mail|reply message|antwort nachricht|исходное сообщение|ursprüngliche nachricht"
     r"|ursprüngliche e-?mail|originalnachricht|message d'origine|message original|mensaje original"
@@ -90,6 +92,8 @@ _MOBILE = re.compile(
     r"|отправлено (?:с|из) (?:моего |мобильного |мобильной )?"
     r"(?:iphone|ipad|android|samsung|xiaomi|huawei|honor|телефона|смартфона|устройства|почты|приложения"
     r"|яндекс|mail\.ru)\b.{0,60}"
+    r"|(?:надіслано|відправлено) (?:з|із) (?:мого |моєї |мобільного )?"
+    rf"(?:{_DEVICE}|телефона|смартфона|пристрою|пошти|додатка|додатку)\b.{{0,60}}"
     r"|(?:发自|發自|来自|來自|寄自)(?:我的\s*\S.{0,20}|\s*(?:网易邮箱|QQ邮箱|iphone|ipad|android|手机|手機|华为|華為|小米"
     r"|荣耀|oppo|vivo|outlook|邮箱大师|移动设备|行動裝置).{0,20})"
     r"|(?:从|從)我的\s*\S.{0,20}(?:发送|傳送|寄出|發送)"
@@ -140,16 +144,61 @@ _CLIENT_ADDRESS = re.compile(
     r"<\s*(?:mailto:)?[^\s<>@]+@[^\s<>]+\s*>|\[mailto:[^\]\s]+\]|\(\s*<?[^\s()<>@]+@[^\s()<>]+?>?\s*\)|mailto:\S+@",
     re.I,
 )
-_SIGNOFF_FORMAL = (
-    r"с уважением|с наилучшими пожеланиями|всего (?:доброго|наилучшего)|kind regards|best regards|warm regards"
-    r"|warmest regards|kindest regards|with (?:best |kind )?regards|regards|best wishes|yours sincerely|sincerely"
-    r"|yours faithfully|yours truly|mit freundlichen grüßen|viele grüße|cordialement|saludos|cordiali saluti"
-)
-_SIGNOFF_CASUAL = (
-    r"спасибо|благодарю|заранее спасибо|заранее благодарю|спасибо заранее|many thanks|thanks|thank you"
-    r"|thanks in advance|thank you in advance|thanks again|cheers|best|всего хорошего"
-)
-_SIGNOFF_CJK = r"顺祝商祺|顺颂商祺|顺颂时祺|此致敬礼|此致|祝好|谢谢|謝謝|敬上|敬祝商祺"
+# Closings that end a letter, by language; a name may follow on the same line ("Pozdrawiam Paweł")
+_CLOSINGS = {
+    "en": "kind regards|best regards|warm regards|warmest regards|kindest regards|with (?:best |kind )?regards"
+          "|regards|best wishes|all the best|yours sincerely|sincerely|yours faithfully|yours truly",
+    "ru": "с уважением|с наилучшими пожеланиями|всего (?:доброго|наилучшего)",
+    "uk": "з повагою|з найкращими побажаннями|всього (?:доброго|найкращого)|щиро ваш[аі]?",
+    "de": "mit freundlichen gr(?:ü|ue|u)(?:ß|ss)en|freundliche gr(?:ü|ue|u)(?:ß|ss)e|(?:viele|beste|liebe|herzliche"
+          "|schöne) gr(?:ü|ue|u)(?:ß|ss)e|mit besten gr(?:ü|ue|u)(?:ß|ss)en|mfg",
+    "fr": "cordialement|bien cordialement|bien à vous|sincères salutations|salutations distinguées"
+          "|meilleures salutations|bien amicalement|amicalement",
+    "es": "saludos(?: cordiales)?|un (?:cordial )?saludo|atentamente|cordialmente",
+    "it": "cordiali saluti|distinti saluti|saluti|un saluto|cordialmente",
+    "pt": "atenciosamente|(?:com os )?melhores cumprimentos|cumprimentos|saudações|um abraço|abraços",
+    "nl": "met vriendelijke groet(?:en)?|vriendelijke groet(?:en)?|met hartelijke groet(?:en)?"
+          "|hartelijke groet(?:en)?|groet(?:en|jes)?|mvg",
+    "pl": "pozdrawiam(?: serdecznie)?|serdecznie pozdrawiam|z poważaniem|z wyrazami szacunku|pozdrowienia"
+          "|łączę pozdrowienia",
+    "sv": "med vänliga hälsningar|vänliga hälsningar|med vänlig hälsning|vänlig hälsning|bästa hälsningar"
+          "|hälsningar|mvh",
+    "da": "med venlig hilsen|venlig hilsen|venlige hilsner|de bedste hilsner|bedste hilsner|mange hilsner"
+          "|hilsen|vh|mvh",
+    "no": "med vennlig hilsen|vennlig hilsen|vennlige hilsener|beste hilsen|hilsen|mvh",
+    "fi": "ystävällisin terveisin|parhain terveisin|terveisin|ystävällisesti",
+    "cs": "s pozdravem|s přátelským pozdravem|se srdečným pozdravem|s úctou",
+}
+# Thanks that close a letter when a comma leaves them hanging ("Thanks," / "Спасибо,")
+_THANKS = {
+    "en": "many thanks|thanks|thank you|thanks in advance|thank you in advance|thanks again|cheers|best",
+    "ru": "спасибо|благодарю|заранее спасибо|заранее благодарю|спасибо заранее|всего хорошего",
+    "uk": "дякую|дякуємо|заздалегідь дякую|заздалегідь дякуємо",
+    "de": "danke|vielen dank|besten dank|danke im voraus",
+    "fr": "merci|merci d'avance|merci beaucoup",
+    "es": "gracias|muchas gracias|gracias de antemano",
+    "it": "grazie|grazie mille|grazie in anticipo",
+    "pt": "obrigad[oa]|muito obrigad[oa]",
+    "nl": "bedankt|dank u|dank je|alvast bedankt",
+    "pl": "dziękuję|dziękujemy|z góry dziękuję",
+    "sv": "tack|tack på förhand|stort tack",
+    "da": "tak|på forhånd tak|mange tak",
+    "no": "takk|på forhånd takk|tusen takk",
+    "fi": "kiitos|kiitos etukäteen",
+    "cs": "děkuji|děkujeme|předem děkuji",
+}
+# Closings of Chinese, Japanese and Korean letters: whole phrases, often ended with a full stop
+_CLOSINGS_CJK = {
+    "zh": "顺祝商祺|顺颂商祺|顺颂时祺|此致敬礼|此致|祝好|谢谢|謝謝|敬上|敬祝商祺|顺祝|祝商祺|多谢|多謝|感谢|感謝"
+          "|谢谢您|謝謝您|万分感谢",
+    "ja": "(?:以上[、，,]?\\s*)?(?:何卒|なにとぞ)?(?:どうぞ)?(?:よろしく|宜しく)お願い(?:いたします|致します|します"
+          "|申し上げます)"
+          "|以上(?:です|となります)?|敬具|草々",
+    "ko": "감사합니다|고맙습니다|감사드립니다|수고하세요|좋은 하루 되세요",
+}
+_SIGNOFF_FORMAL = "|".join(_CLOSINGS.values())
+_SIGNOFF_CASUAL = "|".join(_THANKS.values())
+_SIGNOFF_CJK = "|".join(_CLOSINGS_CJK.values())
 _SIGNOFF = re.compile(
     rf"^\s*(?:(?:{_SIGNOFF_FORMAL})\s*[,.!]?(?:\s+[^\s.?!,:;][^.?!:;]{{0,40}})?"
     rf"|(?:{_SIGNOFF_CASUAL})\s*,|(?:{_SIGNOFF_CJK})\s*[,.!，。！]?)\s*$",
@@ -192,6 +241,26 @@ _SIGNATURE_MAX_LINES = 6
 _SIGNATURE_SCAN = 200  # lines looked at below a bare '--'
 _DISCLAIMER_MAX = 3000  # characters: a longer paragraph is no boilerplate
 _SIGNATURE_MAX_WIDTH = 72
+_CONTACT_MAX_WIDTH = 50
+_NAME_MAX = 40
+_PHONE_DIGITS = 7
+_PHONE = re.compile(r"\+?\(?\d[\d\s().\-/]{5,}\d")
+_CONTACT_LABEL = re.compile(
+    r"(?<!\w)(?:tel|tel\.|phone|mob|mobile|cell|fax|тел|моб|факс|телефон|tlf|puh|電話|电话|手机|手機|传真|傳真"
+    r"|携帯|전화|휴대폰|핸드폰)(?!\w)|https?://|www\.", re.I)
+_EAST_ASIAN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3]")
+_HAN_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
+_HANGUL_NAME = re.compile(r"[\uac00-\ud7a3]{2,4}(?:\s*(?:드림|올림))?")
+_HAN_SURNAMES = frozenset(
+    "王李张張刘劉陈陳杨楊黄黃赵趙吴吳周徐孙孫马馬朱胡郭何高林罗羅郑鄭梁谢謝宋唐许許韩韓冯馮邓鄧曹彭曾萧蕭田董"
+    "潘袁蔡蒋蔣余于杜叶葉程苏蘇魏吕呂丁任沈姚卢盧姜崔钟鍾谭譚陆陸汪范金石廖贾賈夏韦韋付方白邹鄒孟熊秦邱江尹薛"
+    "闫閆段雷侯龙龍史陶黎贺賀顾顧毛郝龚龔邵万萬钱錢严嚴覃武戴莫孔向汤湯欧歐司诸諸上官"
+)
+"""The first character of most Chinese names (compound surnames begin with 欧, 司, 诸, 上)."""
+_HANGUL_SURNAMES = frozenset("김이박최정강조윤장임한오서신권황안송류전홍고문양손배백허유남심노하곽성차주우구민진지엄"
+                             "채원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용")
+_NAME_PARTICLES = frozenset("de da di do dos das del della der den van von vom zu ten ter te la le du af y e".split())
+_CLOSE_BRACKETS = (")", "）", "」", "»", "\"", "”")
 
 
 def _next_content(lines: list[str], start: int) -> int | None:
@@ -431,7 +500,7 @@ def _scan(lines: list[str], quoted: list[bool], forwarded: bool = False) -> tupl
 
 def _strip_signoff(lines: list[str]) -> list[str]:
     """Drop a closing sign-off and the short lines under it (name, title, company, bank details);
-    everything above the sign-off is kept."""
+    everything above the sign-off is kept. A closing followed by a sentence is the author's text."""
     content = [i for i, ln in enumerate(lines) if ln.strip()]
     if len(content) < 2:
         return lines
@@ -443,9 +512,74 @@ def _strip_signoff(lines: list[str]) -> list[str]:
         tail = [lines[j].strip() for j in content[pos + 1:]]
         if tail and _CASUAL.match(lines[idx]) and _PROSE.match(tail[0]):
             continue  # "Спасибо,\nждём счёт до пятницы": the comma went on with the sentence
-        if all(_signature_line(t) for t in tail):
+        if all(_signature_line(t) and not _sentence(t) for t in tail):
             return lines[:idx]
     return lines
+
+
+def _sentence(line: str) -> bool:
+    """A line of prose, not a name, title or company: CJK or Hangul ended by a full stop, or three and more
+    words ended by one after a plain word ("Ship on Friday.", not "Sp. z o.o." or "GmbH & Co. KG.")."""
+    if not line.endswith(_SENTENCE_END):
+        return False
+    if _EAST_ASIAN.search(line):
+        return True
+    words = line.split()
+    last = words[-1].rstrip(".!?")
+    return len(words) >= 3 and len(last) >= 4 and last.isalpha() and not last.isupper()
+
+
+def _name_line(line: str, strict: bool = True) -> bool:
+    """A person's name alone on its line: "Sam", "Jan de Vries", "Олена", "陳大文", "김민수 드림". `strict`:
+    a Chinese or Korean name must begin with a common surname (two Han syllables are often a word)."""
+    if len(line) > _NAME_MAX or any(ch.isdigit() for ch in line):
+        return False
+    if _HAN_NAME.fullmatch(line):
+        return not strict or line[0] in _HAN_SURNAMES
+    if _HANGUL_NAME.fullmatch(line):
+        return not strict or line[0] in _HANGUL_SURNAMES
+    words = line.split()
+    return 1 <= len(words) <= 4 and any(w[0].isupper() for w in words) and all(
+        w in _NAME_PARTICLES or (w[0].isupper() and w.replace("-", "").replace("'", "").rstrip(".").isalpha())
+        for w in words
+    )
+
+
+def _ends_paragraph(line: str) -> bool:
+    return line.rstrip().endswith(_SENTENCE_END) or line.rstrip().endswith(_CLOSE_BRACKETS)
+
+
+def _strip_name(lines: list[str]) -> list[str]:
+    """Drop the author's bare name left as the last paragraph under finished text ("…works for us.\n\nSam")."""
+    content = [i for i, ln in enumerate(lines) if ln.strip()]
+    if len(content) < 2:
+        return lines
+    last, above = content[-1], content[-2]
+    if last - above > 1 and _name_line(lines[last].strip()) and _ends_paragraph(lines[above]):
+        return lines[:last]
+    return lines
+
+
+def _strip_contact_block(lines: list[str]) -> list[str]:
+    """Drop a signature written without a '--' delimiter at the very end: a name line, then short lines
+    with at least one way to reach the author ("李伟\n销售部\n电话：010-12345678")."""
+    content = [i for i, ln in enumerate(lines) if ln.strip()]
+    for size in range(min(_SIGNATURE_MAX_LINES, len(content) - 1), 1, -1):
+        block = [lines[i].strip() for i in content[-size:]]
+        first, above = content[-size], content[-size - 1]
+        if not _name_line(block[0], strict=False) or not any(_contact_line(b) for b in block):
+            continue
+        if lines[above].rstrip().endswith((":", "：")) or not (first - above > 1 or _ends_paragraph(lines[above])):
+            continue
+        if all(len(b) <= _CONTACT_MAX_WIDTH and _signature_line(b) and not _sentence(b) for b in block):
+            return lines[:first]
+    return lines
+
+
+def _contact_line(line: str) -> bool:
+    return bool(_CONTACT_LABEL.search(line) or _EMAIL.search(line)) or (
+        sum(ch.isdigit() for ch in line) >= _PHONE_DIGITS and bool(_PHONE.search(line))
+    )
 
 
 def _paragraphs(lines: list[str]) -> list[tuple[int, int]]:
@@ -548,6 +682,33 @@ def _quoted_lines(lines: list[str]) -> list[bool]:
     return quoted
 
 
+def _inline_context(lines: list[str], quoted: list[bool], drop: set[int], end: int) -> dict[int, str]:
+    """The quoted lines an interleaved reply answers, by index, as '> ' lines: when the author's text comes
+    after two or more quoted passages (quote, answer, quote, answer), the quoted paragraph right above each
+    answer stays as its context. A reply with the quote only at the bottom keeps none."""
+    answered: list[int] = []  # the last quoted line right above each answer
+    previous: int | None = None  # the last non-blank line kept so far
+    for i in range(end):
+        if i in drop:
+            previous = None
+        elif lines[i].strip():
+            if not quoted[i] and previous is not None and quoted[previous]:
+                answered.append(previous)
+            previous = i
+    if len(answered) < 2:
+        return {}
+    context: dict[int, str] = {}
+    for last in answered:
+        first = last
+        while (last - first < _CONTEXT_LINES - 1 and first > 0 and quoted[first - 1] and first - 1 not in drop
+               and lines[first - 1].strip(" \t>")):
+            first -= 1
+        for k in range(first, last + 1):
+            marks = _QUOTE_MARKS.match(lines[k]).group()
+            context[k] = "> " * marks.count(">") + lines[k][len(marks):].strip()
+    return context
+
+
 def new_text(text: str, *, forwarded: bool = False) -> str:
     """The part of a message body its author wrote now (no quotes, reply headers, disclaimers or signature).
 
@@ -563,10 +724,18 @@ def new_text(text: str, *, forwarded: bool = False) -> str:
     end, drop, boundary = _scan(lines, quoted, forwarded)
     if boundary is None or boundary >= end:
         boundary = end
-    note = [ln for i, ln in enumerate(lines[:boundary]) if not quoted[i] and i not in drop]
-    below = [ln for i, ln in enumerate(lines[boundary:end], start=boundary) if not quoted[i] and i not in drop]
+    context = _inline_context(lines, quoted, drop, end)
+    kept = [context.get(i, ln) if (not quoted[i] or i in context) and i not in drop else None
+            for i, ln in enumerate(lines[:end])]
+    note = [ln for ln in kept[:boundary] if ln is not None]
+    below = [ln for ln in kept[boundary:end] if ln is not None]
     if not below:
-        return _tidy(_strip_signoff(_strip_disclaimer_lines(note)))
+        return _tidy(_strip_signature(note))
     # a forward: the forwarder's note (without its sign-off) above the forwarded message
-    note = _strip_signoff(_strip_disclaimer_lines(note))
-    return _tidy([*note, "", *_strip_signoff(_strip_disclaimer_lines(below))])
+    return _tidy([*_strip_signature(note), "", *_strip_signature(below)])
+
+
+def _strip_signature(lines: list[str]) -> list[str]:
+    """The lines without disclaimers, the closing and what follows it, a delimiter-less contact block
+    or a bare name at the end."""
+    return _strip_name(_strip_contact_block(_strip_signoff(_strip_disclaimer_lines(lines))))
