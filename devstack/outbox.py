@@ -36,6 +36,8 @@ def describe(sent) -> dict:
         "text": text,
         "html": body_html,
         "links": links,
+        "attachments": [{"filename": part.get_filename(), "content_type": part.get_content_type(),
+                         "size": len(part.get_payload(decode=True) or b"")} for part in message.iter_attachments()],
         "ses_message_id": sent.id,
     }
 
@@ -51,6 +53,11 @@ def render_page(mail: dict) -> str:
             f'srcdoc="{html.escape(mail["html"], quote=True)}"></iframe>' if mail.get("html")
             else f"<pre>{html.escape(mail.get('text') or '')}</pre>")
     text = f"<details><summary>Text part</summary><pre>{html.escape(mail.get('text') or '')}</pre></details>"
+    files = mail.get("attachments") or []
+    if files:
+        text += "<h2>Attachments</h2><ul>" + "".join(
+            f"<li>{html.escape(a['filename'] or '(no name)')} ({html.escape(a['content_type'])}, {a['size']} bytes)</li>"
+            for a in files) + "</ul>"
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(mail["subject"])}'
             f'</title><style>body{{font-family:sans-serif;margin:2em}}th{{text-align:left;padding-right:1em}}'
             f'</style></head><body><p><a href="/_local/outbox.html">← outbox</a></p><table>{rows}</table>'

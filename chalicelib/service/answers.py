@@ -109,7 +109,7 @@ class StaffReplies:
         notification = staff_notification(
             self.config, self.templates, request, target, event="reassigned", text=self._first_text(request),
             reply_to=self.reply_addresses.for_staff(request.request_id, target.id), note=note, ident=f".{seq}",
-            page_url=self.signin_links.page_url(target.id, request.request_id) if self.signin_links else "")
+            passed_by=member.name, page_url=self.signin_links.page_url(target.id, request.request_id) if self.signin_links else "")
         self.outbox.queue_and_send(notification, at)
         return StaffReplyResult("assigned")
 

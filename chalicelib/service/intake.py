@@ -220,9 +220,12 @@ class IntakeService:
         member = self._verified_staff(analysis)
         # A staff member who is also this request's customer and writes to the customer's reply
         # address writes as the customer.
-        as_staff = member is not None and (member.id in addressed_staff or sender != request.customer_email)
+        # Mail to one staff member's reply address counts as staff only from that member.
+        as_staff = member is not None and (member.id in addressed_staff if addressed_staff
+                                           else sender != request.customer_email)
         claims_staff = sender in self._staff_by_email or (addressed_staff and sender != request.customer_email)
-        base = dict(request_id=request.request_id, ticket=request.ticket, language=analysis.language,
+        base = dict(request_id=request.request_id, ticket=request.ticket,
+                    language=request.language if sender in self._staff_by_email else analysis.language,
                     category=request.category, priority=request.priority, subject=mail.subject,
                     text=analysis.text, message_id=mail.message_id, reply_to=request.reply_address,
                     defects=list(mail.defects))
@@ -260,7 +263,8 @@ class IntakeService:
             page_url=self._page_url(member.id, request.request_id))
         self.outbox.queue_and_send(notification, at)
         return InboundOutcome("threaded", None, assignee=current.assignee, author="customer",
-                              attachments=_attachment_view(refs), status=current.status, **base)
+                              attachments=_attachment_view(refs), status=current.status,
+                              missing_facts=list(current.missing_facts), **base)
 
     def _task_reply(self, request: Request, analysis: MailAnalysis, task: tuple, member, raw_key: str, at: str,
                     seq: str, base: dict) -> InboundOutcome:

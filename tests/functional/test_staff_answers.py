@@ -254,3 +254,26 @@ def test_the_status_page_shows_the_status_and_both_sides_of_the_conversation(des
     assert "We answered; waiting for your reply" in page
     assert page.index("Do you deliver stretch film to Rotterdam?") < page.index("We will deliver on Friday.")
     assert "he pays late" not in page, "internal notes are never shown to the customer"
+
+
+def test_a_colleague_writing_to_another_staff_members_reply_address_changes_nothing(desk, opened):
+    outcome, staff, note = opened
+    colleague = next(str(m.email) for m in desk.service.config.staff if str(m.email) != staff)
+    result = desk.receive(staff_reply(note, colleague, "I answer for Olga."),
+                          [str(note["message"]["Reply-To"])])
+    assert result.author == "unverified" and answers_to_customer(desk) == []
+
+
+def test_after_the_first_answer_staff_notifications_show_the_resolution_deadline_and_thread(desk, opened):
+    outcome, staff, note = opened
+    desk.receive(staff_reply(note, staff, "We deliver on Friday."), [str(note["message"]["Reply-To"])])
+    [answer] = answers_to_customer(desk)
+    back = customer_mail("Re: " + answer["subject"], "And on Saturday?\r\n", "<c5@maasvlakte>",
+                         f"In-Reply-To: {answer['message_id']}\r\n")
+    result = desk.receive(back, [outcome.reply_to])
+    assert result.missing_facts == [] and result.status == "open"
+    told = notification_of(desk, staff)
+    request = desk.service.table.get_request(outcome.request_id)
+    due = request.due_resolution[:16].replace("T", " ")
+    assert due in told["text"] and ("Resolution due" in told["text"] or "Решить" in told["text"])
+    assert told["message"]["In-Reply-To"] == note["message_id"], "files under the assignment in the mailbox"

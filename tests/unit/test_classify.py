@@ -105,3 +105,22 @@ def test_german_french_and_spanish_mail_gets_the_category_a_desk_worker_would_pi
 ])
 def test_urgency_and_its_negation_are_read_in_german_french_and_spanish(config, subject, body, urgent):
     assert (classify(config, subject, body).priority == "urgent") is urgent
+
+
+@pytest.mark.parametrize("subject, body", [
+    ("RE: Pedido 889", "Hola, el pedido llegó con 2 cajas dañadas."),
+    ("Re: Order 889", "The order arrived damaged."),
+    ("AW: Bestellung 4711", "Die Lieferung kam beschädigt an."),
+    ("Ответ: Заказ 17", "Заказ пришёл с браком."),
+])
+def test_a_reply_about_an_order_that_complains_is_a_complaint(subject, body):
+    assert classify(load_config(DEFAULT_CONFIG), subject, body).category == "complaint"
+
+
+@pytest.mark.parametrize("text", ["Budget 1.200 € pro Monat", "2 palettes par mois", "40 rollos al mes",
+                                  "5 pallets per maand", "4 paletes por mês", "40 рулонів на місяць",
+                                  "20 rullar per månad", "毎月200本", "매월 100개"])
+def test_the_monthly_need_is_recognised_in_many_languages(text):
+    result = classify(load_config(DEFAULT_CONFIG), "Order stretch film", f"We would like to order. {text}.",
+                      category_hint="order")
+    assert "monthly_need" not in result.missing_facts

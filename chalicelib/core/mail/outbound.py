@@ -101,7 +101,7 @@ def _size(n: int) -> str:
 def staff_notification(config: DeskConfig, templates: Templates, request: Request, member: StaffMember, *,
                        event: str, text: str, reply_to: str, attachments: list[AttachmentRef] = (),
                        signature: str = "", sender: str | None = None, ident: str = "",
-                       note: str = "", page_url: str = "") -> Outbound:
+                       note: str = "", page_url: str = "", passed_by: str = "") -> Outbound:
     """Tell a staff member about a request: `event` is 'assigned', 'customer_replied' (from `sender`) or
     'reassigned' (with the colleague's `note`).
 
@@ -111,7 +111,9 @@ def staff_notification(config: DeskConfig, templates: Templates, request: Reques
     """
     lang = staff_language(member)
     category = config.category(request.category)
-    due = datetime.strptime(request.due_first_response, "%Y-%m-%dT%H:%M:%S.%fZ")
+    answered = bool(request.first_response_at)
+    due = datetime.strptime(request.due_resolution if answered else request.due_first_response,
+                            "%Y-%m-%dT%H:%M:%S.%fZ")
     labels = {f.id: f.label.get(lang) for c in config.categories for f in c.required_facts}
     view = {
         "desk_name": config.desk.name,
@@ -125,6 +127,9 @@ def staff_notification(config: DeskConfig, templates: Templates, request: Reques
         "priority": _PRIORITY.get(request.priority, {}).get(lang, request.priority),
         "urgent": request.priority == "urgent",
         "due_first_response": f"{due:%Y-%m-%d %H:%M} UTC",
+        "answered": answered,
+        "passed_by": single_line(passed_by, 120),
+        "more_chars": max(0, len(text or "") - 4000),
         "subject": single_line(request.subject, 300),
         "facts": [(labels.get(k, k), single_line(str(v), 300)) for k, v in (request.facts or {}).items()],
         "missing": [f.label.get(lang) for f in category.required_facts if f.id in request.missing_facts],
@@ -135,6 +140,7 @@ def staff_notification(config: DeskConfig, templates: Templates, request: Reques
         "page_url": page_url,
     }
     domain = str(config.desk.address).split("@", 1)[1]
+    first = message_id_for("assigned", f"{request.request_id}.{member.id}", domain)
     return Outbound(
         outbox_id=f"{event}.{request.request_id}.{member.id}{ident}",
         kind="notification",
@@ -147,6 +153,8 @@ def staff_notification(config: DeskConfig, templates: Templates, request: Reques
         html=None,
         message_id=message_id_for(event, f"{request.request_id}.{member.id}{ident}", domain),
         reply_to=reply_to,
+        in_reply_to=None if event == "assigned" else first,
+        references=[] if event == "assigned" else [first],
         automatic=True,
         language=lang,
     )

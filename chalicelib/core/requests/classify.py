@@ -40,13 +40,20 @@ def _count(words: tuple[str, ...], text: str) -> int:
 _SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:re|fwd?|aw|sv|ответ|回复|答复)\s*[:：]|\s*\[#[^\]]*\])*\s*", re.IGNORECASE)
 
 
+_REPLY_PREFIX = re.compile(r"^\s*(?:re|aw|sv|vs|antw|ответ|回复|答复)\s*[:：]", re.IGNORECASE)
+
+
 def _score(category: Category, subject: str, body: str) -> float:
-    """Subject hits count double; a keyword opening the subject ("Жалоба: …", "投诉：…") counts double again.
+    """Subject hits count double (once in a reply); a keyword opening the subject ("Жалоба: …", "投诉：…")
+    counts double again.
     The sum is scaled by the category's weight (a complaint about an order is a complaint)."""
     words = category.keywords.stems
-    opening = _SUBJECT_PREFIX.sub("", subject)[:40]
+    # "Re: Order 889" names what the thread was about, not what this message is: its subject counts
+    # once and gets no opening bonus.
+    reply = bool(_REPLY_PREFIX.match(subject))
+    opening = "" if reply else _SUBJECT_PREFIX.sub("", subject)[:40]
     leads = sum(map(opening.startswith, words))
-    return category.weight * (2 * _count(words, subject) + _count(words, body) + 2 * leads)
+    return category.weight * ((1 if reply else 2) * _count(words, subject) + _count(words, body) + 2 * leads)
 
 
 def _positions(stem: str, text: str):
