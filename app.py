@@ -75,6 +75,12 @@ def staff_add_note(request_id):
     return entrypoints.staff_add_note(app.current_request, request_id)
 
 
+@app.route("/staff/requests/{request_id}/route", methods=["POST"],
+           content_types=["application/x-www-form-urlencoded"])
+def staff_route_action(request_id):
+    return entrypoints.staff_route_action(app.current_request, request_id)
+
+
 @app.on_sns_message(topic=entrypoints.INBOUND_TOPIC)
 def on_inbound_mail(event):
     return entrypoints.inbound_mail(event.to_dict(), event.context)

@@ -444,6 +444,17 @@ def staff_request(request, request_id: str) -> Response:
 
 
 @staff_handler
+def staff_route_action(request, request_id: str) -> Response:
+    """POST /staff/requests/{id}/route?do=…: a manager force-completes, changes the result, or
+    (re)starts the approval; then back to the request's page."""
+    context, _ = staff_form(request, depth=2, here=f"requests/{request_id}")
+    kind = (request.query_params or {}).get("do", "")
+    desk().approvals.manager_action(request_id, context.member, kind)
+    lang = _asked_language(request)
+    return _see_other(f"../{request_id}" + (f"?lang={lang}" if lang else "") + "#rf-route")
+
+
+@staff_handler
 def staff_add_note(request, request_id: str) -> Response:
     """POST /staff/requests/{id}/notes: keep an internal note, then back to the request's page."""
     context, fields = staff_form(request, depth=2, here=f"requests/{request_id}")

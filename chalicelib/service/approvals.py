@@ -22,6 +22,18 @@ from ..core.routes.progress import condition_holds, stage_outcome, timer_for, wa
 from .outbox import Outbox
 
 
+_MANAGER_LABELS = {
+    "force_complete": {"en": "Force-complete the approval", "ru": "Принудительно завершить согласование",
+                       "zh": "强制结束审批"},
+    "result_approved": {"en": "Change the result to approved", "ru": "Изменить результат: согласовано",
+                        "zh": "将结果改为已批准"},
+    "result_not_approved": {"en": "Change the result to not approved", "ru": "Изменить результат: не согласовано",
+                            "zh": "将结果改为未批准"},
+    "restart": {"en": "Restart the approval", "ru": "Запустить согласование заново", "zh": "重新发起审批"},
+    "start": {"en": "Start the approval", "ru": "Запустить согласование", "zh": "发起审批"},
+}
+
+
 @dataclass
 class ActResult:
     kind: str
@@ -66,7 +78,9 @@ class Approvals:
         name = request.request_id if attempt == 1 else f"{request.request_id}.run{attempt}"
         statuses = (*CONVERSATION_STATUSES, *(ROUTE_STATUSES if restart else ()))
         first = route.stages[0]
-        ctx = self._stage_ctx(route, first, 1, now)
+        # A restart goes on counting cycles, so the new run's stages and tasks are items of their own.
+        cycle = 1 + max((int(s["cycle"]) for s in self.table.stages(request.request_id)), default=0) if restart else 1
+        ctx = self._stage_ctx(route, first, cycle, now)
         execution_arn = self.machines.arn(route.name, route.hash).replace(":stateMachine:", ":execution:") + ":" + name
         route_ref = {"name": route.name, "version": route.version, "run": attempt}
         if not self.table.start_route(request.request_id, route_ref, execution_arn, at, statuses):
@@ -324,6 +338,70 @@ class Approvals:
                            results=results_view(route, self.table.tasks(action.request_id), names, lang),
                            open_url=self.notices.page_url(action.request_id))
         return action, view, error
+
+    # --- the staff page ---------------------------------------------------------------------------
+
+    MANAGER_ACTIONS = ("force_complete", "result_approved", "result_not_approved", "restart", "start")
+
+    def is_manager(self, member) -> bool:
+        return any(d.manager == member.id for d in self.config.departments)
+
+    def page_extras(self, request: Request, member, lang: str) -> dict:
+        """The request page's route blocks: the map, the analysis, and what this person may do (their
+        open tasks' actions; a manager's force-complete, result change, start or restart)."""
+        from ..core.routes.analysis import analysis_view
+        from ..core.routes.mail import ACTION_LABELS, label
+        from ..core.routes.progress import stage_states
+        from ..core.routes.route_map import route_map_svg
+
+        names = {m.id: m.name for m in self.config.staff}
+        actions: list[dict] = []
+        extras: dict = {"actions": actions}
+        now = self.clock.now()
+        if request.route:
+            route = self.registry.version(request.route["name"], int(request.route["version"]))
+            tasks = self.table.tasks(request.request_id)
+            views = stage_states(route, self.table.stages(request.request_id), tasks, names)
+            extras["route_map_svg"] = route_map_svg(route, views, lang)
+            extras["analysis"] = analysis_view(route, tasks, names, lang)
+            for t in tasks:
+                if t["person"] == member.id and t["state"] == "open":
+                    stage = route.stage(t["stage"])
+                    for action in stage.actions:
+                        actions.append({"label": f"{stage.label(lang)}: {label(ACTION_LABELS, action, lang)}",
+                                        "url": self.links.url(TaskAction(request.request_id, stage.id,
+                                                                         int(t["cycle"]), member.id, action), now),
+                                        "method": "GET"})
+        if self.is_manager(member):
+            for kind in self._manager_actions(request):
+                actions.append({"label": label(_MANAGER_LABELS, kind, lang),
+                                "url": f"{request.request_id}/route?do={kind}", "method": "POST"})
+        return extras
+
+    def _manager_actions(self, request: Request) -> list[str]:
+        if request.status in ("in_approval", "approved", "in_execution"):
+            return ["force_complete"]
+        if request.status == "completed":
+            other = "result_approved" if request.route_result != "approved" else "result_not_approved"
+            return [other, "restart"]
+        if request.route and request.status == "not_approved":
+            return ["restart"]
+        if not request.route and self.registry.route_for(request) is not None and not request.missing_facts:
+            return ["start"]
+        return []
+
+    def manager_action(self, request_id: str, member, kind: str) -> bool:
+        """A manager's action from the request page (each an event; a conditional write each)."""
+        if not self.is_manager(member) or kind not in self.MANAGER_ACTIONS:
+            return False
+        request = self.table.get_request(request_id)
+        if request is None or kind not in self._manager_actions(request):
+            return False
+        if kind == "force_complete":
+            return self.force_complete(request_id, member.id)
+        if kind in ("result_approved", "result_not_approved"):
+            return self.set_result(request_id, kind.removeprefix("result_"), member.id)
+        return self.start_if_ready(request, by=member.id, restart=kind == "restart")
 
     # --- force-complete ------------------------------------------------------------------------
 

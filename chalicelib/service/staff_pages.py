@@ -41,7 +41,7 @@ class SignIn:
 class StaffPages:
     def __init__(self, *, config: DeskConfig, table, store, templates: Templates, clock: Clock, outbox: Outbox,
                  conversation: Conversation, signin_links: SigninLinks, sessions: Sessions,
-                 request_extras: Callable[[Request, StaffMember], dict] | None = None,
+                 request_extras: Callable[[Request, StaffMember, str], dict] | None = None,
                  new_id: Callable[[], str] = lambda: secrets.token_urlsafe(18)):
         self.config = config
         self.table = table
@@ -111,7 +111,7 @@ class StaffPages:
         if request is None:
             return None
         messages = [self._shown(m) for m in self.table.messages(request_id)]
-        extras = self.request_extras(request, member) if self.request_extras else None
+        extras = self.request_extras(request, member, lang) if self.request_extras else None
         view = request_view(self.config, request, messages, self.table.events(request_id), lang,
                             self.clock.now(), extras)
         view["note_once"] = self.new_id()

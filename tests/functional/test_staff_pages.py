@@ -320,22 +320,23 @@ def test_a_missing_request_is_a_404_page_for_a_signed_in_person(client, desk):
     assert answer.status_code == 404 and "Заявки RF-2611-9999 нет." in text_of(answer.body)
 
 
-def test_route_blocks_are_rendered_when_the_view_has_them(client, desk, opened):
-    outcome = opened[0]
-    cookie, _ = sign_in(client, staff_link(opened[1]))
-    plain = _request_page(client, cookie, outcome.request_id, "?lang=en").body.decode()
-    assert "<svg" not in plain and "Analysis" not in plain and "Actions" not in plain
-    desk.service.staff_pages.request_extras = lambda request, member: {
-        "route_map_svg": '<svg role="img" aria-label="route"><circle r="4"/></svg>',
-        "analysis": ["Price is below the floor", {"label": "Margin", "value": "3 % <b>"}],
-        "actions": [{"label": "Approve", "url": "approve", "method": "POST"},
-                    {"label": "Route map", "url": "map", "method": "GET"}]}
-    body = _request_page(client, cookie, outcome.request_id, "?lang=en").body.decode()
-    assert '<svg role="img" aria-label="route"><circle r="4"/></svg>' in body
-    assert "Price is below the floor" in body and "3 % &lt;b&gt;" in body, "analysis text stays text"
-    form = re.search(r'<form method="post" action="approve">(.*?)</form>', body, re.S).group(1)
-    assert f'name="csrf" value="{csrf_of(body.encode())}"' in form and "Approve" in form
-    assert '<a href="map">Route map</a>' in body
+def test_a_request_on_a_route_shows_its_map_analysis_and_the_managers_actions(client, desk):
+    order = desk.receive(customer_mail("Order: stretch film 500 mm", "We order 40 rolls per month.\r\n",
+                                       "<order1@maasvlakte>"))
+    assert desk.service.table.get_request(order.request_id).status == "in_approval"
+    manager = desk.service.config.department("sales").manager
+    cookie, _ = sign_in(client, desk.service.signin_links.url(manager))
+    body = _request_page(client, cookie, order.request_id, "?lang=en").body.decode()
+    assert '<svg' in body and 'role="img"' in body and "Approve the order" in body
+    assert "id=\"rf-analysis\"" in body and "No one has been asked to act yet." in body
+    form = re.search(r'<form method="post" action="([^"]+)">(.*?)</form>', body[body.index("rf-actions"):], re.S)
+    assert "route?do=force_complete" in form.group(1) and 'name="csrf"' in form.group(2)
+    question = _request_page(client, cookie, _a_question(desk), "?lang=en").body.decode()
+    assert "<svg" not in question and "rf-actions" not in question
+
+
+def _a_question(desk) -> str:
+    return desk.receive(customer_mail(mid="<q2@maasvlakte>")).request_id
 
 
 def test_the_request_page_never_shows_a_working_sign_in_link_of_a_colleague(client, desk, opened):
