@@ -1,0 +1,93 @@
+"""An order through its approval route, acted on from the links in the outbox, in a real browser."""
+from __future__ import annotations
+
+import json
+import re
+import time
+import urllib.request
+import uuid
+
+from playwright.sync_api import expect
+
+
+def _get(url: str):
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        return json.loads(answer.read())
+
+
+def _post_mail(desk_url: str, raw: bytes) -> dict:
+    request = urllib.request.Request(f"{desk_url}/_local/inbound", data=raw, method="POST")
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return json.loads(answer.read())
+
+
+def _wait(predicate, what: str, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.25)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _task_link(desk_url: str, person: str, ticket: str, action: str) -> str:
+    """The action link (first of its kind) in the newest task email of `person` for `ticket`."""
+    def find():
+        mails = [m for m in _get(f"{desk_url}/_local/outbox")
+                 if any(f"{person}@" in to for to in m["to"]) and ticket in m["subject"]
+                 and "/act/" in (m["text"] or "")]
+        if not mails:
+            return None
+        links = [link for link in mails[-1]["links"] if "/act/" in link]
+        return links[{"approve": 0, "reject": 1}.get(action, 0)] if links else None
+    return _wait(find, f"{person}'s task mail for {ticket}")
+
+
+def _stages(desk_url: str, ticket: str) -> dict[str, str]:
+    route = _get(f"{desk_url}/_local/requests/{ticket}")["route"]
+    return {s["id"]: s["state"] for s in route["stages"]}
+
+
+def test_approvers_act_from_their_links_and_the_route_map_follows(desk_url, page):
+    customer = f"buyer-{uuid.uuid4().hex[:6]}@example.com"
+    raw = (f"From: Buyer <{customer}>\r\nTo: desk@requestflow.example\r\nSubject: Order stretch film\r\n"
+           f"Message-ID: <{uuid.uuid4().hex}@example.com>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+           "We would like to order 40 rolls per month of stretch film 23 micron.\r\n").encode()
+    ticket = _post_mail(desk_url, raw)["ticket"]
+    _wait(lambda: _stages(desk_url, ticket)["approve"] == "active", "the approve stage")
+
+    link = _task_link(desk_url, "maria", ticket, "approve")
+    before = _get(f"{desk_url}/_local/requests/{ticket}")
+    page.goto(link)
+    expect(page.get_by_role("button")).to_be_visible()
+    assert _get(f"{desk_url}/_local/requests/{ticket}") == before, "opening a link changes nothing"
+    page.get_by_label(re.compile("Comment|Комментарий")).fill("Prices checked.")
+    page.get_by_role("button").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Thank you|Спасибо"))
+
+    page.goto(link)
+    assert "409" in str(page.request.get(link).status) or page.get_by_role("heading", level=1).inner_text()
+    used = page.request.post(link, form={"comment": "again"})
+    assert used.status == 409, "a used link decides nothing"
+
+    for person in ("olga",):
+        page.goto(_task_link(desk_url, person, ticket, "approve"))
+        page.get_by_role("button").click()
+    _wait(lambda: _stages(desk_url, ticket)["summarize"] == "active", "the summarize stage")
+    assert _stages(desk_url, ticket)["approve"] == "done"
+
+    page.goto(_task_link(desk_url, "sergey", ticket, "approve"))
+    page.get_by_role("button").click()
+    _wait(lambda: _get(f"{desk_url}/_local/requests/{ticket}")["status"] == "approved", "approved")
+    for person in ("maria", "olga"):
+        page.goto(_task_link(desk_url, person, ticket, "read"))
+        page.get_by_role("button").click()
+    _wait(lambda: _stages(desk_url, ticket)["execute"] == "active", "the execute stage")
+    page.goto(_task_link(desk_url, "olga", ticket, "start"))
+    page.get_by_role("button").click()
+    _wait(lambda: _get(f"{desk_url}/_local/requests/{ticket}")["status"] == "in_execution", "in execution")
+    assert set(_stages(desk_url, ticket).values()) == {"done"}
+
+    told = [m["subject"] for m in _get(f"{desk_url}/_local/outbox") if customer in m["to"]]
+    assert len(told) >= 3, "the acknowledgement, approved, execution started"
