@@ -43,16 +43,18 @@ class Scenario:
 
 
 HAPPY = Scenario("happy", "every task approved")
-REJECTED_ONCE = Scenario("rejected_once", "rejected at summarize (back to approve, cycle 2), then approved through",
+REJECTED_ONCE = Scenario("rejected_once",
+                         "rejected at summarize (back to approve, cycle 2), then approved through",
                          frozenset({("summarize", 1)}))
 SCENARIOS = (HAPPY, REJECTED_ONCE)
 
 
 def order_mail(n: int) -> bytes:
     return (f"From: Pieter de Vries <p.devries@maasvlakte-logistics.nl>\r\nTo: desk@requestflow.example\r\n"
-            f"Subject: Order {n}: stretch film\r\nMessage-ID: <bench-route-{n}-{time.time_ns()}@maasvlakte-logistics.nl>\r\n"
-            f"Content-Type: text/plain; charset=utf-8\r\n\r\n"
-            f"We would like to order stretch film, 23 micron: 40 rolls per month.\r\n").encode()
+            f"Subject: Order {n}: stretch film\r\n"
+            f"Message-ID: <bench-route-{n}-{time.time_ns()}@maasvlakte-logistics.nl>\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+            "We would like to order stretch film, 23 micron: 40 rolls per month.\r\n").encode()
 
 
 def per_person_task(transitions: int, person_tasks: int) -> float:
@@ -153,7 +155,8 @@ def bench_routes(log) -> dict:
                 count = count_route(stack, client, scenario, n)
                 counts[scenario.name] = count
                 log(f"  {scenario.name:<14} {count.transitions:3d} transitions, {count.person_tasks} person tasks "
-                    f"({count.per_person_task:.2f} per task), {count.seconds:.1f} s: {' → '.join(count.states_entered)}")
+                    f"({count.per_person_task:.2f} per task), {count.seconds:.1f} s: "
+                    + " → ".join(count.states_entered))
         return counts
     finally:
         stack.stop()

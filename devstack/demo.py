@@ -25,7 +25,8 @@ FORM_POSTS = [
 
 DEMO_ORDER = (
     "From: Pieter de Vries <p.devries@maasvlakte-logistics.nl>\r\nTo: desk@requestflow.example\r\n"
-    "Subject: Order: stretch film for our Rotterdam warehouse\r\nMessage-ID: <demo-route-order@maasvlakte-logistics.nl>\r\n"
+    "Subject: Order: stretch film for our Rotterdam warehouse\r\n"
+    "Message-ID: <demo-route-order@maasvlakte-logistics.nl>\r\n"
     "Content-Type: text/plain; charset=utf-8\r\n\r\n"
     "Hello,\r\n\r\nWe would like to order stretch film, 23 micron, 500 mm: about 40 rolls per month,\r\n"
     "delivered to our Rotterdam warehouse. Please send us your price.\r\n\r\nPieter de Vries\r\n"
