@@ -50,7 +50,7 @@ SCENARIOS = (HAPPY, REJECTED_ONCE)
 
 
 def order_mail(n: int) -> bytes:
-    return (f"From: Pieter de Vries <p.devries@maasvlakte-logistics.nl>\r\nTo: desk@requestflow.example\r\n"
+    return ("From: Pieter de Vries <p.devries@maasvlakte-logistics.nl>\r\nTo: desk@requestflow.example\r\n"
             f"Subject: Order {n}: stretch film\r\n"
             f"Message-ID: <bench-route-{n}-{time.time_ns()}@maasvlakte-logistics.nl>\r\n"
             "Content-Type: text/plain; charset=utf-8\r\n\r\n"
