@@ -1,4 +1,5 @@
-"""`make bench`: the pure pipeline against a bare stdlib parse, and the cold start against boto3.
+"""`make bench`: the pure pipeline against a bare stdlib parse, the cold start against boto3, and the
+approval route's Step Functions state transitions.
 
     python -m bench.run [--rounds 7] [--cold-runs 9] [--profile | --no-profile] [--quick]
 
@@ -25,6 +26,7 @@ import time
 from pathlib import Path
 
 from bench import Pipeline
+from bench import routes
 from bench.coldstack import RAW_KEY, ColdStack, ColdStartFailed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -441,6 +443,11 @@ def main(argv: list[str] | None = None) -> int:
     b = bench_coldstart(args.cold_runs, log)
     app_side, boto_side = b["sides"]["app"], b["sides"]["boto3"]
 
+    log(f"\n(c) approval route {routes.ROUTE} end to end on the embedded stack (time scale {routes.TIME_SCALE:g}), "
+        f"every task decided through its signed link: Step Functions states entered")
+    c = routes.bench_routes(log)
+    happy, rejected = c[routes.HAPPY.name], c[routes.REJECTED_ONCE.name]
+
     figures = {
         "pipeline_vs_stdlib": {"value": round(a["ratio"], 3), "unit": "x", "target": PIPELINE_TARGET},
         "coldstart_vs_boto3": {"value": round(b["ratio"], 3), "unit": "x", "target": COLDSTART_TARGET},
@@ -448,6 +455,17 @@ def main(argv: list[str] | None = None) -> int:
         "stdlib_corpus_ms": {"value": round(a["stdlib_ms"], 3), "unit": "ms", "target": None},
         "coldstart_app_ms": {"value": app_side["parent_wall_ms"], "unit": "ms", "target": None},
         "coldstart_boto3_ms": {"value": boto_side["parent_wall_ms"], "unit": "ms", "target": None},
+        "route_transitions_per_person_task": {"value": round(happy.per_person_task, 3), "unit": "transitions",
+                                              "target": routes.BUDGET_PER_PERSON_TASK},
+        "route_transitions_per_request": {"value": happy.transitions, "unit": "transitions", "target": None},
+        "route_usd_per_1000_requests": {"value": round(happy.usd_per_1000_requests, 4), "unit": "USD",
+                                        "target": None},
+        "route_rejected_transitions_per_person_task": {"value": round(rejected.per_person_task, 3),
+                                                       "unit": "transitions", "target": None},
+        "route_rejected_transitions_per_request": {"value": rejected.transitions, "unit": "transitions",
+                                                   "target": None},
+        "route_rejected_usd_per_1000_requests": {"value": round(rejected.usd_per_1000_requests, 4), "unit": "USD",
+                                                 "target": None},
     }
     verdicts = {name: verdict(f["value"], f["target"]) for name, f in figures.items() if f["target"] is not None}
     for name, v in verdicts.items():
@@ -480,6 +498,13 @@ def main(argv: list[str] | None = None) -> int:
             "aws": "moto server in the bench process, reset and the template's resources made before each child",
             "interpreter": f"python {sys.version.split()[0]} -I", **b["sides"],
         },
+        "routes": {
+            "route": routes.ROUTE, "time_scale": routes.TIME_SCALE,
+            "usd_per_1000_transitions": routes.USD_PER_1000_TRANSITIONS,
+            "budget_transitions_per_person_task": routes.BUDGET_PER_PERSON_TASK,
+            "counted": "states entered in GetExecutionHistory (RouteMachines.transitions)",
+            "scenarios": {s.name: {"description": s.description, **c[s.name].to_dict()} for s in routes.SCENARIOS},
+        },
     }
 
     log("\nworst files (pipeline vs stdlib, median ms per call):")
@@ -489,7 +514,8 @@ def main(argv: list[str] | None = None) -> int:
     log(f"\ncold start phases (median ms): app {app_side['phases_ms']}; boto3 {boto_side['phases_ms']}; "
         f"empty interpreter {b['empty_interpreter_ms']} ms")
 
-    want_profile = args.profile if args.profile is not None else "MISS" in verdicts.values()
+    timed = ("pipeline_vs_stdlib", "coldstart_vs_boto3")
+    want_profile = args.profile if args.profile is not None else any(verdicts[n] == "MISS" for n in timed)
     if want_profile:
         log("\nprofiling ...")
         context["profile"] = {
@@ -517,6 +543,12 @@ def main(argv: list[str] | None = None) -> int:
     log(f"  (b) cold start vs boto3: {b['ratio']:.2f}x  ({app_side['parent_wall_ms']:.1f} ms vs "
         f"{boto_side['parent_wall_ms']:.1f} ms process wall; in-child {b['ratio_in_child_script']:.2f}x; "
         f"target <= {COLDSTART_TARGET}x)  {verdicts['coldstart_vs_boto3']}")
+    log(f"  (c) route transitions per person task, happy path: {happy.per_person_task:.2f}  ({happy.transitions} "
+        f"per request, {happy.person_tasks} person tasks; ${happy.usd_per_1000_requests:.2f} per 1,000 requests; "
+        f"budget <= {routes.BUDGET_PER_PERSON_TASK:g})  {verdicts['route_transitions_per_person_task']}")
+    log(f"      one rejection at summarize: {rejected.per_person_task:.2f} per person task  ({rejected.transitions} "
+        f"per request, {rejected.person_tasks} person tasks; ${rejected.usd_per_1000_requests:.2f} per 1,000 "
+        f"requests; at ${routes.USD_PER_1000_TRANSITIONS} per 1,000 transitions)")
     log(f"wrote {_shown(args.out)}")
     return 0
 

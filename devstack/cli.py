@@ -147,7 +147,10 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", parents=[common],
                           help="feed sample mail and form posts, print the result, keep serving")
     demo.add_argument("--port", type=int, default=8000)
-    demo.add_argument("--once", action="store_true", help="exit after the feed")
+    demo.add_argument("--once", action="store_true",
+                      help="exit after the feed and the demo order's links (nothing keeps serving them)")
+    demo.add_argument("--route-demo", action="store_true",
+                      help="also decide the demo order's route through its links, printing each stage")
     demo.add_argument("--corpus", type=Path, default=SAMPLE_MAIL,
                       help="sample mail with manifest.json (default: tests/fixtures/mail)")
     demo.set_defaults(func=cmd_demo)
