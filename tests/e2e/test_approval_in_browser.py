@@ -81,6 +81,7 @@ def test_approvers_act_from_their_links_and_the_route_map_follows(desk_url, page
     page.get_by_role("button").click()
     _wait(lambda: _stages(desk_url, ticket)["summarize"] == "active", "the summarize stage")
     assert _stages(desk_url, ticket)["approve"] == "done"
+    _the_map_shows(page, desk_url, ticket, done=1, active=1)
 
     page.goto(_task_link(desk_url, "sergey", ticket, "summarize"))
     page.get_by_role("button").click()
@@ -94,6 +95,20 @@ def test_approvers_act_from_their_links_and_the_route_map_follows(desk_url, page
     page.get_by_role("button").click()
     _wait(lambda: _get(f"{desk_url}/_local/requests/{ticket}")["status"] == "in_execution", "in execution")
     assert set(_stages(desk_url, ticket).values()) == {"done"}
+    _the_map_shows(page, desk_url, ticket, done=4, active=0)
 
     told = [m["subject"] for m in _get(f"{desk_url}/_local/outbox") if customer in m["to"]]
     assert len(told) >= 3, "the acknowledgement, approved, execution started"
+
+
+def _the_map_shows(page, desk_url: str, ticket: str, *, done: int, active: int) -> None:
+    """The request's staff page, opened from the assignee's notification, draws the route's states."""
+    assignee = _get(f"{desk_url}/_local/requests/{ticket}")["assignee"]
+    [notice] = [m for m in _get(f"{desk_url}/_local/outbox") if any(f"{assignee}@" in to for to in m["to"])
+                and ticket in m["subject"] and any("/staff/signin/" in link for link in m["links"])][:1]
+    page.goto(next(link for link in notice["links"] if "/staff/signin/" in link))
+    route_map = page.get_by_role("img", name=re.compile("Route map|Карта маршрута|路线图"))
+    expect(route_map).to_be_visible()
+    text = route_map.text_content()
+    assert len(re.findall(r"\b(?:Done|Выполнен)\b|已完成", text)) >= done, text
+    assert len(re.findall(r"In progress|Выполняется|进行中", text)) >= active, text
