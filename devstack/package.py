@@ -60,9 +60,7 @@ REQUIRED_RESOURCES = {
 }
 REQUIRED_ENV = ("RF_TABLE", "RF_BUCKET", "RF_SIGNING_KEY_PARAM", "RF_PUBLIC_URL", "RF_TASK_QUEUE_URL")
 ROUTE_FILE_VERSION = 1
-"""The version number the route files are generated with: the one a fresh stack gives a route's first
-content. ``definition()`` writes the number into the machine's messages, so a machine deployed for a
-content the desk numbers otherwise reports the wrong version (see chalicelib/core/routes/machine.py)."""
+"""Any number: a definition does not hold its version's number (it comes with each execution's input)."""
 LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
 CACHE_KEEP = 3
 
