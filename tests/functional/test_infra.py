@@ -160,6 +160,46 @@ def test_the_desk_finds_the_deployed_machine_of_its_route_instead_of_creating_on
     assert sfn.list_state_machines()["stateMachines"] == before
 
 
+ORDER_MAIL = ("From: Pieter <p.devries@maasvlakte.nl>\r\nTo: desk@requestflow.example\r\n"
+              "Subject: Order: stretch film\r\nMessage-ID: <infra-order@maasvlakte.nl>\r\n"
+              "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+              "We want to order 40 rolls per month of stretch film.\r\n").encode()
+
+
+def test_a_deployed_machine_serves_its_content_under_the_number_the_desk_gives_it():
+    """The table already numbers an earlier content of the route 1: the configured one becomes 2 and
+    runs on the machine made from its file, whose messages then name version 2."""
+    import time
+
+    from chalicelib.core.routes.select import route_content
+    from devstack.stack import EmbeddedStack
+
+    stack = EmbeddedStack(time_scale=60, prefix="rfdeployed").start()
+    try:
+        order = next(route for route in stack.desk.config.routes if route.id == "order_approval")
+        _digest, snapshot = route_content(order)
+        earlier = {**snapshot, "stages": [{**snapshot["stages"][0], "id": "precheck"}], "hash": "0" * 16}
+        assert stack.desk.table.add_route_version("order_approval", 1, "0" * 16, earlier, "2026-01-01T00:00:00Z")
+        machines = stack.sfn.list_state_machines()["stateMachines"]
+
+        ticket = stack.ingest(ORDER_MAIL)["ticket"]
+        for _ in range(80):
+            view = stack.request_json(ticket)
+            if len([task for task in view["tasks"] if task["state"] == "open"]) >= 2:
+                break
+            time.sleep(0.25)
+
+        assert view["route"]["version"] == 2
+        assert sorted(task["person"] for task in view["tasks"] if task["state"] == "open") == ["maria", "olga"]
+        assert [stage["id"] for stage in view["route"]["stages"]] == [stage.id for stage in order.stages]
+        assert view["route"]["stages"][0]["state"] == "active"
+        assert stack.sfn.list_state_machines()["stateMachines"] == machines
+        deployed = next(arn for arn in stack.resources.route_machines if "-route-order_approval-" in arn)
+        assert view["execution"].startswith(deployed.replace(":stateMachine:", ":execution:") + ":")
+    finally:
+        stack.stop()
+
+
 # --- the Lambda package ---------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
