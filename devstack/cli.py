@@ -1,4 +1,4 @@
-"""./rf — the desk's command line on the embedded stack: serve, demo, ingest, package."""
+"""./rf — the desk's command line on the embedded stack: serve, demo, ingest, package, routes."""
 from __future__ import annotations
 
 import argparse
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from chalicelib.core.config import ConfigError
 
-from .stack import SAMPLE_MAIL, EmbeddedStack, free_port
+from .stack import ROOT, SAMPLE_MAIL, EmbeddedStack, free_port
 
 INGEST_TIMEOUT = 120
 
@@ -120,6 +120,33 @@ def cmd_package(args) -> int:
     return main([])
 
 
+def cmd_routes(args) -> int:
+    from chalicelib.core.config import load_config
+    from chalicelib.settings import DEFAULT_CONFIG
+
+    from .package import route_definitions, route_file_problems, write_route_files
+    from .resources import ROUTES_DIR
+
+    config = load_config(args.config or DEFAULT_CONFIG)
+    if args.check:
+        problems = route_file_problems(config, ROUTES_DIR)
+        for problem in problems:
+            print(f"rf routes: {problem}", file=sys.stderr)
+        if not problems:
+            print(f"rf routes: every configured route has its definition in {ROUTES_DIR.relative_to(ROOT)}/")
+        return 1 if problems else 0
+    written = write_route_files(config, ROUTES_DIR)
+    for path in written:
+        print(f"wrote {path.relative_to(ROOT)}")
+    unchanged = len(route_definitions(config)) - len(written)
+    if unchanged:
+        print(f"{unchanged} route definition(s) already there, left as they are")
+    problems = route_file_problems(config, ROUTES_DIR)
+    for problem in problems:
+        print(f"rf routes: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", help="desk config file (default config/desk.toml)")
@@ -156,6 +183,16 @@ def main(argv: list[str] | None = None) -> int:
     demo.set_defaults(func=cmd_demo)
     package = sub.add_parser("package", help="build the Lambda package and CloudFormation into build/packaged")
     package.set_defaults(func=cmd_package)
+    routes = sub.add_parser(
+        "routes", help="write the state machine definition of every configured route into infra/routes",
+        description="Write infra/routes/<route>.<hash>.asl.json for every route of the desk config that has "
+                    "none (the hash is the route's content). Existing files are never rewritten: a deployed "
+                    "machine keeps its definition. Commit the new files; packaging deploys one state machine "
+                    "per file.")
+    routes.add_argument("--config", help="desk config file (default config/desk.toml)")
+    routes.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 when a configured route has no definition file")
+    routes.set_defaults(func=cmd_routes)
     args = parser.parse_args(argv)
     if getattr(args, "time_scale", 1.0) <= 0:
         parser.error("--time-scale must be positive")

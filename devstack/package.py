@@ -7,11 +7,17 @@
    same way in the repository and on Lambda. It validates config/desk.toml and writes its snapshot
    (``vendor/config/desk.toml.snapshot``, see chalicelib/core/config.py), so a cold Lambda loads the
    config without importing pydantic, and a config that does not validate is never packaged.
-2. Runs ``chalice package --merge-template infra/template.yaml``. With a YAML merge template chalice
-   writes ``sam.yaml``. Its wheel cache is ``.chalice/deployments/<hash>.zip``, keyed on
+2. Runs ``chalice package --merge-template`` with infra/template.yaml plus a state machine per route
+   definition in infra/routes/ (see ``merge_template``). With a YAML merge template chalice writes
+   ``sam.yaml``. Its wheel cache is ``.chalice/deployments/<hash>.zip``, keyed on
    requirements.txt, app.py, chalicelib/ and vendor/: any code change rebuilds the package.
 3. Verifies the output: app, templates, config and every pinned requirement in deployment.zip; the
-   stack's resources and the functions' environment in the template. ``--check`` also runs cfn-lint.
+   stack's resources and the functions' environment in the template, a machine for every route of
+   the packaged config. ``--check`` also runs cfn-lint.
+
+The route definitions are generated from the config by ``write_route_files`` (`./rf routes`) and
+committed: a file is named after its route's content hash and never rewritten, since a deployed
+machine keeps its definition while requests run on it.
 """
 from __future__ import annotations
 
@@ -21,15 +27,21 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from chalicelib.core.config import ConfigError, snapshot_matches, snapshot_path, write_snapshot
+import yaml
 
-from .resources import TemplateError, load_template
+from chalicelib.core.config import ConfigError, DeskConfig, load_config, snapshot_matches, snapshot_path, write_snapshot
+from chalicelib.core.routes.machine import definition_json
+from chalicelib.core.routes.select import route_content, version_of
+
+from .resources import (ROUTE_MACHINE_ROLE, ROUTE_MACHINE_SUBSTITUTIONS, ROUTES_DIR, RouteFile, TemplateError,
+                        load_template, route_file_name, route_files)
 
 ROOT = Path(__file__).resolve().parents[1]
 MERGE_TEMPLATE = Path("infra") / "template.yaml"
@@ -47,12 +59,87 @@ REQUIRED_RESOURCES = {
     "InboundReceiptRule": "AWS::SES::ReceiptRule",
 }
 REQUIRED_ENV = ("RF_TABLE", "RF_BUCKET", "RF_SIGNING_KEY_PARAM", "RF_PUBLIC_URL", "RF_TASK_QUEUE_URL")
+ROUTE_FILE_VERSION = 1
+"""Any number: a definition does not hold its version's number (it comes with each execution's input)."""
 LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
 CACHE_KEEP = 3
 
 
 class PackageError(RuntimeError):
     """Packaging failed or its output is not deployable; the message says what to fix."""
+
+
+# --- the routes' state machine definitions ----------------------------------------------------------
+
+def route_definitions(config: DeskConfig) -> dict[str, tuple[str, str]]:
+    """File name → (route, definition) for every route of the config, as `./rf routes` writes them."""
+    found = {}
+    for route in config.routes:
+        digest, snapshot = route_content(route)
+        text = definition_json(version_of(snapshot, ROUTE_FILE_VERSION, digest))
+        found[route_file_name(route.id, digest)] = (route.id, text)
+    return found
+
+
+def route_file_problems(config: DeskConfig, folder: Path = ROUTES_DIR) -> list[str]:
+    """What is wrong with the committed definitions for this config: missing files, changed ones."""
+    problems = []
+    for name, (route, text) in route_definitions(config).items():
+        path = folder / name
+        if not path.is_file():
+            problems.append(f"route {route}: no {_shown(path)} for its configured content: run `./rf routes`")
+        elif path.read_text(encoding="utf-8") != text:
+            problems.append(f"route {route}: {_shown(path)} differs from the definition generated now "
+                            "(did the generator change?); a deployed version never changes, so delete the "
+                            "file deliberately and run `./rf routes` again")
+    return problems
+
+
+def write_route_files(config: DeskConfig, folder: Path = ROUTES_DIR) -> list[Path]:
+    """Write the missing definitions of the config's routes; existing files stay as they are."""
+    written = []
+    for name, (_route, text) in route_definitions(config).items():
+        path = folder / name
+        if path.exists():
+            continue
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def _shown(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
+
+
+def route_machine_id(route: RouteFile) -> str:
+    """The machine's logical id: CloudFormation allows letters and digits only."""
+    return "Route" + "".join(part.capitalize() for part in route.route.split("_")) + route.digest.upper()
+
+
+def route_machine_resource(route: RouteFile) -> dict[str, Any]:
+    return {
+        "Type": "AWS::StepFunctions::StateMachine",
+        "Properties": {
+            "StateMachineName": route.machine_name(),
+            "StateMachineType": "STANDARD",
+            "DefinitionString": route.path.read_text(encoding="utf-8"),
+            "DefinitionSubstitutions": dict(ROUTE_MACHINE_SUBSTITUTIONS),
+            "RoleArn": {"Fn::GetAtt": [ROUTE_MACHINE_ROLE, "Arn"]},
+        },
+    }
+
+
+def merge_template(project_dir: Path, routes: list[RouteFile]) -> dict[str, Any]:
+    """infra/template.yaml with a state machine per route definition."""
+    template = load_template(project_dir / MERGE_TEMPLATE)
+    resources = template["Resources"]
+    for route in routes:
+        logical_id = route_machine_id(route)
+        if logical_id in resources:
+            raise PackageError(f"{route.path.name}: its machine's logical id {logical_id} is taken")
+        resources[logical_id] = route_machine_resource(route)
+    return template
 
 
 @dataclass(frozen=True)
@@ -78,7 +165,16 @@ def build(project_dir: Path = ROOT, out_dir: Path | None = None, *, check: bool 
     stage_vendor(project_dir)
     for name in OUTPUTS:
         (out_dir / name).unlink(missing_ok=True)
-    seconds, log = _run_chalice(project_dir, out_dir)
+    routes_dir = project_dir / MERGE_TEMPLATE.parent / "routes"
+    try:
+        routes = route_files(routes_dir)
+        merged = merge_template(project_dir, routes)
+    except TemplateError as error:
+        raise PackageError(str(error)) from None
+    with tempfile.TemporaryDirectory(prefix="rf-merge-") as folder:
+        merge_path = Path(folder) / "template.yaml"
+        merge_path.write_text(yaml.safe_dump(merged, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        seconds, log = _run_chalice(project_dir, out_dir, merge_path)
     _prune_cache(project_dir)
     zip_path = out_dir / "deployment.zip"
     template_path = next((out_dir / name for name in ("sam.yaml", "sam.json") if (out_dir / name).is_file()),
@@ -90,7 +186,8 @@ def build(project_dir: Path = ROOT, out_dir: Path | None = None, *, check: bool 
         template = load_template(template_path)
     except TemplateError as error:
         raise PackageError(str(error)) from None
-    functions = _verify_template(template)
+    functions = _verify_template(template, routes, route_file_problems(load_config(project_dir / CONFIG_FILE),
+                                                                       routes_dir))
     if check:
         _lint(template_path)
     return PackageResult(
@@ -153,9 +250,9 @@ def _tool(name: str) -> str:
     return found
 
 
-def _run_chalice(project_dir: Path, out_dir: Path) -> tuple[float, str]:
+def _run_chalice(project_dir: Path, out_dir: Path, merge_path: Path) -> tuple[float, str]:
     command = [_tool("chalice"), "package", "--stage", STAGE,
-               "--merge-template", str(MERGE_TEMPLATE), str(out_dir)]
+               "--merge-template", str(merge_path), str(out_dir)]
     env = {**os.environ, "TZ": "UTC"}
     env.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
     started = time.monotonic()
@@ -226,7 +323,9 @@ def _normalize(distribution: str) -> str:
     return re.sub(r"[-_.]+", "_", distribution).lower()
 
 
-def _verify_template(template: dict[str, Any]) -> tuple[str, ...]:
+def _verify_template(template: dict[str, Any], routes: list[RouteFile] = (),
+                     route_problems: list[str] = ()) -> tuple[str, ...]:
+    """The stack's resources are there and wired to each other; ``route_problems`` are the config's."""
     resources: dict[str, Any] = template["Resources"]
 
     def of_type(kind: str) -> list[str]:
@@ -240,6 +339,12 @@ def _verify_template(template: dict[str, Any]) -> tuple[str, ...]:
     global_env = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
     problems += [f"Globals.Function.Environment lacks {name}" for name in REQUIRED_ENV if name not in global_env]
     topics = of_type("AWS::SNS::Topic")
+    queues = of_type("AWS::SQS::Queue")
+    machines = {resource["Properties"].get("StateMachineName") for resource in resources.values()
+                if resource.get("Type") == "AWS::StepFunctions::StateMachine"}
+    problems += [f"{route.path.name}: no state machine {route.machine_name()} in the template"
+                 for route in routes if route.machine_name() not in machines]
+    problems += list(route_problems)
     functions = of_type("AWS::Serverless::Function")
     for logical_id in functions:
         properties = resources[logical_id]["Properties"]
@@ -252,6 +357,10 @@ def _verify_template(template: dict[str, Any]) -> tuple[str, ...]:
                                                       for topic in topics):
                 problems.append(f"{logical_id}.{event_name}: subscribes to a topic outside the stack "
                                 f"(not {topics}): amend its Topic in infra/template.yaml")
+            if event.get("Type") == "SQS" and not any(_refers_to(event["Properties"]["Queue"], queue)
+                                                      for queue in queues):
+                problems.append(f"{logical_id}.{event_name}: reads a queue outside the stack "
+                                f"(not {queues}): amend its Queue in infra/template.yaml")
     if not functions:
         problems.append("no AWS::Serverless::Function: did chalice package the app?")
     if problems:

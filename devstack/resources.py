@@ -7,6 +7,10 @@ stops it with an error naming it, so the template and the embedded stack cannot 
 
 Names are ``<prefix>-<suffix>`` (see ``SUFFIXES``): the default prefix gives the topic the name
 app.py subscribes to, and another prefix gives a test its own isolated set.
+
+The routes' state machines are not in the template: devstack/package.py adds one per file of
+infra/routes/ to the packaged template, and this module creates the same machines from the same
+files, named ``<prefix>-route-<route>-<hash>`` (the name the desk's RouteMachines looks for).
 """
 from __future__ import annotations
 
@@ -23,7 +27,13 @@ import yaml
 from botocore.client import BaseClient
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[1] / "infra" / "template.yaml"
+ROUTES_DIR = TEMPLATE_PATH.parent / "routes"
+"""One generated definition per route version, ``<route>.<hash>.asl.json`` (written by `./rf routes`)."""
+ROUTE_FILE_SUFFIX = ".asl.json"
 DEFAULT_PREFIX = "requestflow"
+ROUTE_MACHINE_ROLE = "RouteMachineRole"
+ROUTE_MACHINE_SUBSTITUTIONS: dict[str, Any] = {"TaskQueueUrl": {"Ref": "TaskQueue"}}
+"""What fills a definition's ``${...}`` variables: DefinitionSubstitutions in the packaged template."""
 
 # Logical id in the template -> name suffix of the embedded resource.
 SUFFIXES: dict[str, str] = {
@@ -35,6 +45,7 @@ SUFFIXES: dict[str, str] = {
     "TaskQueue": "tasks",
     "TaskDeadLetterQueue": "tasks-dlq",
     "AsyncDeadLetterQueue": "async-dlq",
+    ROUTE_MACHINE_ROLE: "routes",
 }
 
 # Properties each resource may have: applied, or meaningless offline (SES suppression, DKIM).
@@ -54,6 +65,7 @@ _KNOWN_PROPERTIES: dict[str, set[str]] = {
     "TaskQueue": {"VisibilityTimeout", "MessageRetentionPeriod", "SqsManagedSseEnabled", "RedrivePolicy"},
     "TaskDeadLetterQueue": {"MessageRetentionPeriod", "SqsManagedSseEnabled"},
     "AsyncDeadLetterQueue": {"MessageRetentionPeriod", "SqsManagedSseEnabled"},
+    ROUTE_MACHINE_ROLE: {"AssumeRolePolicyDocument", "Policies"},
 }
 _LIFECYCLE_RULE_KEYS = {"Id", "Status", "Prefix", "ExpirationInDays", "AbortIncompleteMultipartUpload"}
 _PREFIX_RE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
@@ -61,6 +73,40 @@ _PREFIX_RE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 
 class TemplateError(ValueError):
     """The template holds something the embedded stack cannot reproduce."""
+
+
+@dataclass(frozen=True)
+class RouteFile:
+    """A generated state machine definition of one route version."""
+
+    route: str
+    digest: str
+    path: Path
+
+    def machine_name(self, prefix: str = DEFAULT_PREFIX) -> str:
+        return route_machine_prefix(prefix) + f"{self.route}-{self.digest}"
+
+
+def route_machine_prefix(prefix: str = DEFAULT_PREFIX) -> str:
+    """The routes' state machine names up to the route's name (devstack/stack.py builds the same)."""
+    return f"{prefix}-route-"
+
+
+def route_file_name(route: str, digest: str) -> str:
+    return f"{route}.{digest}{ROUTE_FILE_SUFFIX}"
+
+
+def route_files(folder: Path = ROUTES_DIR) -> list[RouteFile]:
+    """The definitions in ``folder``, by name; a file named otherwise is an error, not skipped."""
+    found = []
+    for path in sorted(folder.glob("*")) if folder.is_dir() else []:
+        route, dot, digest = path.name.removesuffix(ROUTE_FILE_SUFFIX).partition(".")
+        if not (path.name.endswith(ROUTE_FILE_SUFFIX) and dot and re.fullmatch(r"[a-z0-9_]+", route)
+                and re.fullmatch(r"[0-9a-f]{16}", digest)):
+            raise TemplateError(f"{path}: not a route definition <route>.<hash>{ROUTE_FILE_SUFFIX} "
+                                "(written by `./rf routes`)")
+        found.append(RouteFile(route, digest, path))
+    return found
 
 
 class _CfnLoader(yaml.SafeLoader):
@@ -103,6 +149,8 @@ class Clients:
     sqs: BaseClient
     ses: BaseClient
     ssm: BaseClient
+    iam: BaseClient
+    stepfunctions: BaseClient
 
     @classmethod
     def from_session(cls, session: boto3.session.Session, endpoint_url: str | None = None) -> Clients:
@@ -110,7 +158,8 @@ class Clients:
             return session.client(service, endpoint_url=endpoint_url)
 
         return cls(dynamodb=client("dynamodb"), s3=client("s3"), sns=client("sns"),
-                   sqs=client("sqs"), ses=client("ses"), ssm=client("ssm"))
+                   sqs=client("sqs"), ses=client("ses"), ssm=client("ssm"), iam=client("iam"),
+                   stepfunctions=client("stepfunctions"))
 
 
 @dataclass(frozen=True)
@@ -134,6 +183,11 @@ class Resources:
     async_dlq_url: str
     signing_key_param: str
     public_url: str
+    route_role_arn: str
+    route_machine_prefix: str
+    """ARN of the routes' state machines up to the route's name."""
+    route_machines: tuple[str, ...]
+    """ARNs of the machines made from infra/routes/."""
     environment: dict[str, str]
 
 
@@ -145,12 +199,14 @@ def create_resources(
     parameters: Mapping[str, str] | None = None,
     template: Mapping[str, Any] | None = None,
     signing_key: str | None = None,
+    routes_dir: Path = ROUTES_DIR,
 ) -> Resources:
     """Create the template's resources through the API and return their names.
 
     ``aws`` is a session (its clients then talk to ``endpoint_url``) or ready-made clients.
     ``parameters`` override the template's parameter defaults (e.g. ``PublicUrl``);
-    ``signing_key`` defaults to a fresh random key, stored under ``SigningKeyParameter``.
+    ``signing_key`` defaults to a fresh random key, stored under ``SigningKeyParameter``;
+    ``routes_dir`` holds the routes' state machine definitions.
     """
     if isinstance(aws, Clients):
         if endpoint_url is not None:
@@ -161,7 +217,7 @@ def create_resources(
     if not _PREFIX_RE.match(prefix):
         raise ValueError(f"prefix {prefix!r}: a letter, then lower-case letters, digits or '-' (40 at most)")
     return _Builder(clients, template if template is not None else load_template(), prefix,
-                    parameters or {}).build(signing_key or secrets.token_urlsafe(48))
+                    parameters or {}).build(signing_key or secrets.token_urlsafe(48), route_files(routes_dir))
 
 
 class _Resolver:
@@ -235,7 +291,7 @@ class _Builder:
             raise TemplateError(f"{logical_id}: the embedded stack does not apply {sorted(unknown)}")
         return self.resolve(found)
 
-    def build(self, signing_key: str) -> Resources:
+    def build(self, signing_key: str, routes: list[RouteFile]) -> Resources:
         topic_arn = self.topic()
         account_id = topic_arn.split(":")[4]
         self.resolve.add("AWS::AccountId", account_id)
@@ -244,11 +300,18 @@ class _Builder:
         queues = {logical_id: self.queue(logical_id)
                   for logical_id in ("TaskDeadLetterQueue", "AsyncDeadLetterQueue", "TaskQueue")}
         self.policies()
+        role_arn = self.route_role()
+        machines = tuple(self.route_machine(route, role_arn) for route in routes)
         rule = self.mail()
         key_param = self.resolve({"Ref": "SigningKeyParameter"})
         self.clients.ssm.put_parameter(Name=key_param, Value=signing_key, Type="SecureString", Overwrite=True)
         function_globals = self.template.get("Globals", {}).get("Function", {})
         variables = function_globals.get("Environment", {}).get("Variables", {})
+        machine_prefix = f"arn:aws:states:{self.region}:{account_id}:stateMachine:" + route_machine_prefix(self.prefix)
+        environment = {key: str(value) for key, value in self.resolve(variables).items()}
+        if "RF_ROUTE_MACHINE_PREFIX" in environment:
+            # The template names the machines after the deployed stack; here they carry this stack's prefix.
+            environment["RF_ROUTE_MACHINE_PREFIX"] = machine_prefix
         return Resources(
             prefix=self.prefix, region=self.region, account_id=account_id,
             desk_domain=self.resolve({"Ref": "DeskDomain"}),
@@ -259,7 +322,8 @@ class _Builder:
             task_queue_arn=self.resolve({"Fn::GetAtt": ["TaskQueue", "Arn"]}),
             task_dlq_url=queues["TaskDeadLetterQueue"], async_dlq_url=queues["AsyncDeadLetterQueue"],
             signing_key_param=key_param, public_url=self.resolve({"Ref": "PublicUrl"}),
-            environment={key: str(value) for key, value in self.resolve(variables).items()},
+            route_role_arn=role_arn, route_machine_prefix=machine_prefix, route_machines=machines,
+            environment=environment,
         )
 
     def topic(self) -> str:
@@ -326,6 +390,27 @@ class _Builder:
         self.resolve.add("InboundRuleSet", self.name("InboundRuleSet"))
         self.properties("MailBucketPolicy")
         self.properties("InboundMailTopicPolicy")
+
+    def route_role(self) -> str:
+        """The role the routes' machines run with: trusted by Step Functions, sending to the task queue."""
+        spec, name, iam = self.properties(ROUTE_MACHINE_ROLE), self.name(ROUTE_MACHINE_ROLE), self.clients.iam
+        arn: str = iam.create_role(RoleName=name,
+                                   AssumeRolePolicyDocument=json.dumps(spec["AssumeRolePolicyDocument"]))["Role"]["Arn"]
+        for policy in spec.get("Policies", []):
+            iam.put_role_policy(RoleName=name, PolicyName=policy["PolicyName"],
+                                PolicyDocument=json.dumps(policy["PolicyDocument"]))
+        self.resolve.add(ROUTE_MACHINE_ROLE, name, Arn=arn, RoleId=name)
+        return arn
+
+    def route_machine(self, route: RouteFile, role_arn: str) -> str:
+        """A route version's machine, its ``${...}`` filled as DefinitionSubstitutions would."""
+        from chalicelib.core.routes.machine import substitute
+
+        definition = substitute(route.path.read_text(encoding="utf-8"), self.resolve(ROUTE_MACHINE_SUBSTITUTIONS))
+        arn: str = self.clients.stepfunctions.create_state_machine(
+            name=route.machine_name(self.prefix), definition=definition, roleArn=role_arn,
+            type="STANDARD")["stateMachineArn"]
+        return arn
 
     def mail(self) -> dict[str, Any]:
         """SES: the desk's verified domain (needed to send), configuration set, active receipt rule."""

@@ -85,7 +85,8 @@ class Approvals:
         route_ref = {"name": route.name, "version": route.version, "run": attempt}
         if not self.table.start_route(request.request_id, route_ref, execution_arn, at, statuses):
             return False
-        self.machines.start(route.name, route.hash, name, {"request_id": request.request_id, "ctx": ctx})
+        self.machines.start(route.name, route.hash, name,
+                            {"request_id": request.request_id, "version": route.version, "ctx": ctx})
         self.table.add_event(request.request_id, at, f"route.{attempt}", "route_started", route=route.name,
                              version=route.version, by=by, run=attempt)
         if tell_customer:

@@ -16,7 +16,10 @@ route in its input costs ~6 transitions a stage):
   not stop a task waiting for a token on moto), caught into `Completed`.
 
 All timing lives in `$.ctx` computed by the desk (whole seconds ≥ 1, scaled on the embedded stack),
-never in the definition, so one definition serves any calendar and time scale.
+never in the definition, so one definition serves any calendar and time scale. Nor is the version
+number in it: the desk numbers a content when first used, so the number comes with the execution's
+input (`$.version`) and a machine deployed from infra/routes/ serves whatever number its content gets.
+States no edge reaches are left out: Step Functions refuses a definition with an unreachable state.
 """
 from __future__ import annotations
 
@@ -47,7 +50,7 @@ def _message(route: RouteVersion, stage: StageSpec, event: str) -> dict:
             "execution.$": "$$.Execution.Id",
             "request_id.$": "$.request_id",
             "route": route.name,
-            "version": route.version,
+            "version.$": "$.version",
             "stage": stage.id,
             "ctx.$": "$.ctx",
         },
@@ -120,10 +123,11 @@ def definition(route: RouteVersion) -> dict:
                 "Default": "NotApproved",
             }
     states["Done"] = {"Type": "Succeed", "Comment": "every stage done"}
-    states["NotApproved"] = {"Type": "Succeed", "Comment": "rejected, no cycle left"}
+    if any("reject" in stage.actions for stage in stages):
+        states["NotApproved"] = {"Type": "Succeed", "Comment": "rejected, no cycle left"}
     states["Completed"] = {"Type": "Succeed", "Comment": "force-completed by a manager"}
     return {
-        "Comment": f"requestflow route {route.name} v{route.version}",
+        "Comment": f"requestflow route {route.name}, content {route.hash}",
         "StartAt": state_name("Stage", stages[0].id),
         "States": states,
     }
