@@ -256,8 +256,8 @@ def status_page(request, token: str) -> Response:
         return _message_page(lang, 404, "404", page_text("bad_link", lang))
     from .core.requests.status import status_view
 
-    return _page("pages/status.html.j2", lang, **status_view(service.config, request_record, lang,
-                                                               service.messages(request_record.request_id)))
+    return _page("pages/status.html.j2", lang, progress=service.route_progress(request_record, lang),
+                 **status_view(service.config, request_record, lang, service.messages(request_record.request_id)))
 
 
 # --- staff pages ------------------------------------------------------------------------------------

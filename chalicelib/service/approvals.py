@@ -391,6 +391,18 @@ class Approvals:
             return ["start"]
         return []
 
+    def customer_progress(self, request: Request, lang: str) -> str:
+        """The route's progress in plain words for the customer's status page; '' without a route."""
+        from ..core.routes.progress import progress_words, stage_states
+
+        if not request.route:
+            return ""
+        route = self.registry.version(request.route["name"], int(request.route["version"]))
+        if route is None:
+            return ""
+        views = stage_states(route, self.table.stages(request.request_id), self.table.tasks(request.request_id), {})
+        return progress_words(route, views, request.status, lang)
+
     def manager_action(self, request_id: str, member, kind: str) -> bool:
         """A manager's action from the request page (each an event; a conditional write each)."""
         if not self.is_manager(member) or kind not in self.MANAGER_ACTIONS:

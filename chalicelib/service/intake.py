@@ -489,6 +489,9 @@ class IntakeService:
     def messages(self, request_id: str) -> list[dict]:
         return self.table.messages(request_id)
 
+    def route_progress(self, request: Request, lang: str) -> str:
+        return self.approvals.customer_progress(request, lang) if self.approvals else ""
+
     # --- sending --------------------------------------------------------------------------------
 
     def send(self, outbox_id: str) -> bool:

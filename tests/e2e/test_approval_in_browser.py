@@ -82,6 +82,9 @@ def test_approvers_act_from_their_links_and_the_route_map_follows(desk_url, page
     _wait(lambda: _stages(desk_url, ticket)["summarize"] == "active", "the summarize stage")
     assert _stages(desk_url, ticket)["approve"] == "done"
     _the_map_shows(page, desk_url, ticket, done=1, active=1)
+    [ack] = [m for m in _get(f"{desk_url}/_local/outbox") if customer in m["to"]][:1]
+    page.goto(next(link for link in ack["links"] if "/status/" in link))
+    expect(page.get_by_text("Approval: step 2 of 4, “Summarize the approval”, is in progress.")).to_be_visible()
 
     page.goto(_task_link(desk_url, "sergey", ticket, "summarize"))
     page.get_by_role("button").click()

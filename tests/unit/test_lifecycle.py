@@ -58,3 +58,20 @@ def test_staff_reply_addresses_name_the_request_and_the_person_and_cannot_be_for
     assert addresses.staff_of(staff.replace(".olga.", ".ivan.")) is None
     assert addresses.staff_of(addresses.for_request("RF-2611-0042")) is None
     assert ReplyAddresses("desk@requestflow.example", b"other").staff_of(staff) is None
+
+
+def test_the_customer_reads_the_routes_progress_in_plain_words():
+    from chalicelib.core.routes.model import RouteVersion, StageSpec
+    from chalicelib.core.routes.progress import progress_words
+    from chalicelib.core.routes.route_map import StageView
+
+    route = RouteVersion("order", 1, {"en": "Order"}, (
+        StageSpec("a", {"en": "Approve", "ru": "Согласование"}, "approve", ("assignee",)),
+        StageSpec("b", {"en": "Check", "ru": "Проверка"}, "approve", ("assignee",)),
+        StageSpec("c", {"en": "Start", "ru": "Начало"}, "execute", ("assignee",))))
+    views = [StageView("a", "done"), StageView("b", "active", 2), StageView("c", "empty")]
+    assert progress_words(route, views, "in_approval", "en") == "Approval: step 2 of 3, “Check” (round 2), is in progress."
+    assert progress_words(route, views, "in_approval", "ru").startswith("Согласование: идёт этап 2 из 3 — «Проверка»")
+    skipped = [StageView("a", "done"), StageView("b", "disabled"), StageView("c", "active")]
+    assert "step 2 of 2" in progress_words(route, skipped, "approved", "en")
+    assert progress_words(route, views, "not_approved", "en") == "The approval ended: not approved."

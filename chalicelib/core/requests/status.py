@@ -11,6 +11,11 @@ _STATUS = {
              "zh": "我们已收到您的留言，将尽快答复"},
     "waiting_customer": {"en": "We answered; waiting for your reply", "ru": "Мы ответили и ждём вашего ответа",
                          "zh": "我们已答复，等待您的回复"},
+    "in_approval": {"en": "Being approved", "ru": "На согласовании", "zh": "审批中"},
+    "approved": {"en": "Approved", "ru": "Согласован", "zh": "已批准"},
+    "not_approved": {"en": "Not approved", "ru": "Не согласован", "zh": "未批准"},
+    "completed": {"en": "Approval completed", "ru": "Согласование завершено", "zh": "审批已结束"},
+    "in_execution": {"en": "In execution", "ru": "Выполняется", "zh": "执行中"},
     "resolved": {"en": "Resolved", "ru": "Решён", "zh": "已解决"},
     "closed": {"en": "Closed", "ru": "Закрыт", "zh": "已关闭"},
 }

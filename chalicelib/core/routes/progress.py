@@ -137,3 +137,36 @@ def stage_states(route: RouteVersion, stage_items: list[dict], tasks: list[dict]
         decided = tuple(names.get(t["person"], t["person"]) for t in mine if t["state"] == "done" and t.get("decision"))
         views.append(StageView(stage.id, state, cycle, acting, decided))
     return views
+
+
+_PROGRESS = {
+    "en": {"active": "Approval: step {n} of {total}, “{stage}”{cycle}, is in progress.",
+           "done": "Approval: all {total} steps are done.",
+           "cycle": " (round {cycle})", "ended": {"approved": "The approval ended: approved.",
+                                                  "not_approved": "The approval ended: not approved.",
+                                                  "completed": "The approval was completed by a manager."}},
+    "ru": {"active": "Согласование: идёт этап {n} из {total} — «{stage}»{cycle}.",
+           "done": "Согласование: все этапы ({total}) пройдены.",
+           "cycle": " (круг {cycle})", "ended": {"approved": "Согласование завершено: согласовано.",
+                                                 "not_approved": "Согласование завершено: не согласовано.",
+                                                 "completed": "Согласование завершено руководителем."}},
+    "zh": {"active": "审批：第 {n} 步（共 {total} 步）“{stage}”{cycle}正在进行。",
+           "done": "审批：全部 {total} 步已完成。",
+           "cycle": "（第 {cycle} 轮）", "ended": {"approved": "审批结束：已批准。", "not_approved": "审批结束：未批准。",
+                                               "completed": "审批已由经理结束。"}},
+}
+
+
+def progress_words(route: RouteVersion, views: list, status: str, lang: str) -> str:
+    """The route's progress in plain words for the customer's status page (no names of staff)."""
+    t = _PROGRESS.get(lang) or _PROGRESS["en"]
+    if status in ("not_approved", "completed"):
+        return t["ended"][status]
+    enabled = [v for v in views if v.state != "disabled"]
+    for n, view in enumerate(enabled, 1):
+        if view.state == "active":
+            cycle = t["cycle"].format(cycle=view.cycle) if view.cycle > 1 else ""
+            return t["active"].format(n=n, total=len(enabled), stage=route.stage(view.stage_id).label(lang), cycle=cycle)
+    if all(v.state in ("done", "disabled") for v in views):
+        return t["done"].format(total=len(enabled))
+    return t["ended"]["approved"] if status in ("approved", "in_execution") else ""
