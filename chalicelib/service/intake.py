@@ -97,7 +97,16 @@ class IntakeService:
                                           signin_links=signin_links)
         self.signin_links = signin_links
         self.sessions = sessions
-        self.approvals = approvals_factory(self) if approvals_factory else None
+        self._approvals_factory = approvals_factory
+
+    @cached_property
+    def approvals(self):
+        """The approval routes (built on first use: most mail opens no route, and a cold start should
+        not pay for loading them)."""
+        return self._approvals_factory(self) if self._approvals_factory else None
+
+    def _may_route(self, category: str) -> bool:
+        return self._approvals_factory is not None and any(category in r.categories for r in self.config.routes)
 
     @cached_property
     def staff_pages(self):
@@ -231,7 +240,7 @@ class IntakeService:
                     text=analysis.text, message_id=mail.message_id, reply_to=request.reply_address,
                     defects=list(mail.defects))
         task = next((t for t in analysis.task_addressed if t[0] == request.request_id), None)
-        if task is not None and self.approvals is not None:
+        if task is not None and self._approvals_factory is not None:
             return self._task_reply(request, analysis, task, member, raw_key, at, seq, base)
         if as_staff:
             result = self.staff_replies.handle(request, member, text=analysis.text, subject=mail.subject,
@@ -252,7 +261,7 @@ class IntakeService:
                              message_id=mail.message_id)
         self.table.touch_request(request.request_id, at, "last_customer_message_at")
         self.count("threaded_customer")
-        if self._facts_given(request, analysis.text or mail.text, at, seq) and self.approvals is not None:
+        if self._facts_given(request, analysis.text or mail.text, at, seq) and self._may_route(request.category):
             self.approvals.start_if_ready(self.table.get_request(request.request_id) or request)
         current = self.conversation.move_status(request.request_id, after_customer_message, at, seq,
                                                 by="customer") or request
@@ -403,8 +412,8 @@ class IntakeService:
         ]):
             self.table.add_event(ticket, at, f"{n}", event, **data)
 
-        if self.approvals is not None and self.approvals.start_if_ready(self.table.get_request(ticket) or request,
-                                                                        tell_customer=False):
+        if self._may_route(request.category) and self.approvals.start_if_ready(
+                self.table.get_request(ticket) or request, tell_customer=False):
             request = self.table.get_request(ticket) or request
         ack_id = self._acknowledge(request, new, now)
         notification = staff_notification(
@@ -490,7 +499,7 @@ class IntakeService:
         return self.table.messages(request_id)
 
     def route_progress(self, request: Request, lang: str) -> str:
-        return self.approvals.customer_progress(request, lang) if self.approvals else ""
+        return self.approvals.customer_progress(request, lang) if request.route and self.approvals else ""
 
     # --- sending --------------------------------------------------------------------------------
 
