@@ -375,3 +375,69 @@ def test_a_complaint_goes_to_logistics_and_then_to_the_front_desk_each_with_a_de
     assert view and view["route_result"] == "approved"
     assert desk.stage_states(rid) == {"investigate": "done", "answer": "done"}
     assert wait_for(lambda: desk.stack.desk.approvals.machines.status(view["execution"]) == "SUCCEEDED")
+
+
+# --- decisions by reply -----------------------------------------------------------------------------------
+
+def task_address(desk: Desk, request_id: str, stage: str, person: str) -> tuple[str, str]:
+    """(Reply-To, Message-ID) of a person's task email: where a reply to it goes."""
+    [first, *_] = desk.sent_to(f"{person}@requestflow.example", kind="task", request_id=f"{request_id}.{stage}.")
+    return first["reply_to"], first["message_id"]
+
+
+def reply_to_task(desk: Desk, request_id: str, stage: str, person: str, body: str, *, sender: str | None = None,
+                  auth: str | None = None) -> dict:
+    address, message_id = task_address(desk, request_id, stage, person)
+    sender = sender or f"{person}@requestflow.example"
+    headers = PASS.format(address=sender) if auth is None else auth
+    raw = mail(sender, f"Re: [#{request_id}] task", body, name=sender.split("@")[0], to=address, headers=headers,
+               in_reply_to=message_id)
+    return desk.stack.ingest(raw, recipients=[address])
+
+
+def notices_to(desk: Desk, address: str, request_id: str) -> list[dict]:
+    return desk.sent_to(address, kind="taskreply", request_id=request_id)
+
+
+def test_replies_to_task_emails_decide_in_any_of_the_decision_words(desk, client):
+    rid = new_order(desk, "Нам нужно 25 рулонов плёнки в месяц.", "office@sibplast.ru", "Заказ")["ticket"]
+    desk.wait_open(rid, "approve", 2)
+    assert reply_to_task(desk, rid, "approve", "maria", "Согласовано.\r\nЦена в рамках лимита.")["reason"] is None
+    assert reply_to_task(desk, rid, "approve", "olga", "approve\r\n\r\n-- \r\nOlga")["reason"] is None
+    assert desk.wait_open(rid, "summarize", 1) == ["sergey"]
+    assert reply_to_task(desk, rid, "summarize", "sergey", "同意")["reason"] is None
+    assert wait_for(lambda: desk.view(rid)["status"] == "approved")
+
+    decided = {(e["person"], e["decision"], e["via"], e["comment"]) for e in desk.events(rid, "task_decided")}
+    assert decided == {("maria", "approve", "email", "Цена в рамках лимита."), ("olga", "approve", "email", None),
+                       ("sergey", "approve", "email", None)}
+    for person in ("maria", "olga", "sergey"):
+        [notice] = notices_to(desk, f"{person}@requestflow.example", rid)
+        assert "записано: согласовано" in notice["text"]
+
+
+def test_a_reply_that_is_not_the_persons_own_or_not_a_decision_changes_nothing_and_is_explained_once(desk, client):
+    rid = new_order(desk, "We need 60 rolls a month of 23 micron film.", "purchasing@baltic-cargo.lv",
+                    "Order: film")["ticket"]
+    desk.wait_open(rid, "approve", 2)
+    before = [(t["person"], t["state"]) for t in desk.view(rid)["tasks"]]
+
+    spoofed = "Authentication-Results: amazonses.com; spf=pass smtp.mailfrom=mx.attacker.example; " \
+              "dkim=fail header.d=attacker.example; dmarc=fail\r\n"
+    assert reply_to_task(desk, rid, "approve", "maria", "согласовано", auth=spoofed)["reason"] == "not_yours"
+    assert reply_to_task(desk, rid, "approve", "olga", "approve", sender="ivan@requestflow.example")[
+        "reason"] == "not_yours"
+    assert reply_to_task(desk, rid, "approve", "olga", "Let me check the stock first.\r\nOlga")[
+        "reason"] == "not_understood"
+    assert reply_to_task(desk, rid, "approve", "maria", "Посмотрю завтра")["reason"] == "not_understood"
+
+    assert [(t["person"], t["state"]) for t in desk.view(rid)["tasks"]] == before
+    assert desk.events(rid, "task_decided") == []
+    [spoof_notice, maria_notice] = notices_to(desk, "maria@requestflow.example", rid)
+    [ivan_notice] = notices_to(desk, "ivan@requestflow.example", rid)
+    for notice in (spoof_notice, ivan_notice):
+        assert "другому сотруднику" in notice["text"] and "ничего не изменено" in notice["text"]
+    [olga_notice] = notices_to(desk, "olga@requestflow.example", rid)
+    for notice in (olga_notice, maria_notice):
+        assert "одно из слов: согласовано, отклонено" in notice["text"]
+    assert act(client, desk.link(rid, "approve", 1, "maria", "approve")) == 200
