@@ -11,31 +11,10 @@ from chalice.test import Client
 
 from chalicelib.settings import DEFAULT_CONFIG
 
-from .test_routes_flow import Desk, act, decide, mail, start_stack, stop_stack, wait_for
+from .test_routes_flow import Desk, act, decide, edit_stage, mail, start_stack, stop_stack, wait_for, write_config
 
 SCALE = 600
 """Ten desk minutes a second: a 20-minute reminder period is 2 s, a 60-minute deadline 6 s."""
-
-
-def edit_stage(text: str, route: str, stage: str, **lines: str) -> str:
-    """The config text with `key = value` lines of one stage replaced (or added); None removes a line."""
-    route_at = text.index(f'id = "{route}"')
-    start = text.index(f'[[routes.stages]]\nid = "{stage}"', route_at)
-    end = text.find("\n[[", start + 1)
-    end = len(text) if end < 0 else end
-    block = text[start:end]
-    for key, value in lines.items():
-        pattern = re.compile(rf"^{key} = .*$", re.M)
-        if pattern.search(block):
-            block = pattern.sub("" if value is None else f"{key} = {value}", block)
-        elif value is not None:
-            block = block.rstrip("\n") + f"\n{key} = {value}\n"
-    return text[:start] + block + text[end:]
-
-
-def write_config(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def reminders_in(sent: list[dict], person: str, request_id: str) -> list[str]:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import secrets
+from pathlib import Path
 import threading
 import time
 
 import pytest
 from chalice.test import Client
 
+from chalicelib.settings import DEFAULT_CONFIG
 from devstack.stack import EmbeddedStack
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -45,14 +47,28 @@ class Desk:
 
     def __init__(self, stack: EmbeddedStack):
         self.stack = stack
-        self.mark = len(stack.sent_mail())
+        self.mark = len(self._outbox())
         """moto's SES outbox is one per process: the mail of earlier stacks is not this desk's."""
+        self._seen: list[dict] = []
+
+    @staticmethod
+    def _outbox() -> list:
+        from moto.ses.models import ses_backends
+
+        from devstack.stack import ACCOUNT, REGION
+
+        return list(ses_backends[ACCOUNT][REGION].sent_messages)
 
     def sent(self) -> list[dict]:
-        return self.stack.sent_mail()[self.mark:]
+        """What `stack.sent_mail()` shows of this desk's mail, each message parsed once."""
+        from devstack.outbox import describe
+
+        outbox = self._outbox()[self.mark:]
+        self._seen.extend(describe(m) for m in outbox[len(self._seen):])
+        return list(self._seen)
 
     def sent_to(self, address: str, kind: str | None = None, request_id: str | None = None) -> list[dict]:
-        return [m for m in self.sent() if address in m["to"]
+        return [m for m in self.sent() if any(address in to for to in m["to"])
                 and (kind is None or (m["message_id"] or "").startswith(f"<{kind}."))
                 and (request_id is None or request_id.lower() in (m["message_id"] or ""))]
 
@@ -72,10 +88,10 @@ class Desk:
         return wait_for(ready) or self.open_tasks(request_id, stage, cycle)
 
     def actions(self, request_id: str) -> list[tuple[str, object]]:
-        """(path, TaskAction) of every /act/ link in the mail sent for the request."""
+        """(path, TaskAction) of every /act/ link in the task mail sent for the request."""
         now = self.stack.clock.now()
         found = []
-        for m in self.sent():
+        for m in self.sent_to("@requestflow.example", kind="task", request_id=request_id):
             for token in re.findall(r"/act/([A-Za-z0-9_.\-]+)", m["text"] or ""):
                 action = self.stack.desk.approvals.links.read(token, now)
                 if action.request_id == request_id:
@@ -107,6 +123,27 @@ def decide(desk: Desk, client: Client, request_id: str, stage: str, people: int,
     for person in persons:
         assert act(client, desk.link(request_id, stage, cycle, person, action), comment) == 200, (stage, person)
     return persons
+
+
+def edit_stage(text: str, route: str, stage: str, **lines: str) -> str:
+    """The config text with `key = value` lines of one stage replaced (or added); None removes a line."""
+    route_at = text.index(f'id = "{route}"')
+    start = text.index(f'[[routes.stages]]\nid = "{stage}"', route_at)
+    end = text.find("\n[[", start + 1)
+    end = len(text) if end < 0 else end
+    block = text[start:end]
+    for key, value in lines.items():
+        pattern = re.compile(rf"^{key} = .*$", re.M)
+        if pattern.search(block):
+            block = pattern.sub("" if value is None else f"{key} = {value}", block)
+        elif value is not None:
+            block = block.rstrip("\n") + f"\n{key} = {value}\n"
+    return text[:start] + block + text[end:]
+
+
+def write_config(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def start_stack(prefix: str, time_scale: float, config_path=None) -> EmbeddedStack:
@@ -149,7 +186,8 @@ def new_order(desk: Desk, body: str, sender: str, subject: str = "Order: stretch
 
 def test_an_order_with_its_monthly_need_runs_the_whole_route_and_the_customer_hears_each_step(desk, client):
     outcome = new_order(desk, "Здравствуйте! Нам нужна стрейч-плёнка 500 мм, 40 рулонов в месяц. Пришлите цену.",
-                        "anna@stroymarket.ru", "Заказ стрейч-плёнки", "Анна Иванова", message_id="<order-1@stroymarket.ru>")
+                        "anna@stroymarket.ru", "Заказ стрейч-плёнки", "Анна Иванова",
+                        message_id="<order-1@stroymarket.ru>")
     rid = outcome["ticket"]
     view = desk.view(rid)
     assert view["status"] == "in_approval" and view["route"]["name"] == "order_approval"
@@ -441,3 +479,56 @@ def test_a_reply_that_is_not_the_persons_own_or_not_a_decision_changes_nothing_a
     for notice in (olga_notice, maria_notice):
         assert "одно из слов: согласовано, отклонено" in notice["text"]
     assert act(client, desk.link(rid, "approve", 1, "maria", "approve")) == 200
+
+
+# --- a route changed while requests run -----------------------------------------------------------------
+
+def renamed_summary(folder: Path) -> Path:
+    """The order route with its director's stage renamed (id and name)."""
+    text = Path(DEFAULT_CONFIG).read_text(encoding="utf-8")
+    text = edit_stage(text, "order_approval", "summarize", id='"director_review"',
+                      name='{ en = "Director\'s review", ru = "Решение директора", zh = "总监审核" }')
+    return write_config(folder / "desk.toml", text)
+
+
+def test_requests_running_on_a_changed_route_finish_on_their_version_and_new_ones_take_the_new(desk, client,
+                                                                                                tmp_path):
+    old = [new_order(desk, "We need 10 rolls per month.", "a@first.example")["ticket"],
+           new_order(desk, "Нужно 20 рулонов в месяц.", "b@second.example", "Заказ")["ticket"]]
+    decide(desk, client, old[0], "approve", 2, "approve")
+    v1 = {rid: desk.view(rid) for rid in old}
+    assert {v["route"]["version"] for v in v1.values()} == {1}
+
+    desk.stack.reconfigure(renamed_summary(tmp_path))
+    try:
+        new = new_order(desk, "We need 30 rolls per month.", "c@third.example")["ticket"]
+        v2 = desk.view(new)
+        assert v2["route"]["version"] == 2
+        assert [s["id"] for s in v2["route"]["stages"]] == ["approve", "director_review", "acknowledge", "execute"]
+        machine = {rid: view["execution"].rsplit(":", 1)[0] for rid, view in {**v1, new: v2}.items()}
+        assert machine[old[0]] == machine[old[1]] != machine[new]
+        versions = desk.stack.desk.table.route_versions("order_approval")
+        assert sorted(int(v["version"]) for v in versions) == [1, 2] and len({v["hash"] for v in versions}) == 2
+
+        for rid in old:
+            assert [s["id"] for s in desk.view(rid)["route"]["stages"]] == [
+                "approve", "summarize", "acknowledge", "execute"]
+        rounds = [[(old[0], "summarize", 1, "approve"), (old[1], "approve", 2, "approve"),
+                   (new, "approve", 2, "approve")],
+                  [(old[0], "acknowledge", 2, "read"), (old[1], "summarize", 1, "approve")],
+                  [(old[0], "execute", 1, "start"), (old[1], "acknowledge", 2, "read")],
+                  [(old[1], "execute", 1, "start")]]
+        for steps in rounds:
+            for rid, stage, people, action in steps:
+                decide(desk, client, rid, stage, people, action)
+        assert desk.wait_open(new, "director_review", 1) == ["sergey"]
+
+        for rid in old:
+            view = wait_for(lambda: (v := desk.view(rid))["status"] == "in_execution" and v)
+            assert view and view["route"]["version"] == 1
+            assert {t["stage"] for t in view["tasks"]} == {"approve", "summarize", "acknowledge", "execute"}
+            assert wait_for(lambda: desk.stack.desk.approvals.machines.status(view["execution"]) == "SUCCEEDED")
+        assert desk.view(new)["status"] == "in_approval"
+        assert desk.stack.desk.approvals.machines.status(v2["execution"]) == "RUNNING"
+    finally:
+        desk.stack.reconfigure(DEFAULT_CONFIG)
