@@ -11,7 +11,8 @@ from chalice.test import Client
 
 from chalicelib.settings import DEFAULT_CONFIG
 
-from .test_routes_flow import Desk, act, decide, edit_stage, mail, start_stack, stop_stack, wait_for, write_config
+from .test_routes_flow import (Desk, act, aws_tokens, decide, edit_stage, mail, start_stack, stop_stack, wait_for,
+                               write_config)
 
 SCALE = 600
 """Ten desk minutes a second: a 20-minute reminder period is 2 s, a 60-minute deadline 6 s."""
@@ -105,3 +106,23 @@ def test_in_an_any_stage_the_first_decides_and_the_others_links_go_stale(desk, c
     assert [t["state"] for t in view["tasks"] if t["stage"] == "summarize" and t["person"] == "sergey"] == ["closed"]
     assert [e["person"] for e in view["events"] if e["event"] == "task_decided" and e["stage"] == "summarize"] == [
         "ivan"]
+
+
+def test_a_decision_just_after_the_timer_fired_counts_and_the_route_moves_on(desk, client):
+    """The stage's token timed out into its wake a moment before the last approver clicked: the desk
+    still holds the old token. The click counts, and the wake carries the stage on."""
+    rid = desk.stack.ingest(mail("inkoop@rotterdam-trade.nl", "Order: film", "We need 8 pallets per month.",
+                                 name="Inkoop"))["ticket"]
+    desk.wait_open(rid, "approve", 2)
+    table = desk.stack.desk.table
+    timed_out = table.stage(rid, "approve", 1)["token"]
+    assert wait_for(lambda: "r1" in reminders_in(desk.sent(), "olga", rid), timeout=10)
+    assert wait_for(lambda: table.stage(rid, "approve", 1)["token"] != timed_out)
+    table.update_stage(rid, "approve", 1, {"token": timed_out})
+
+    with aws_tokens(desk, closed=[timed_out]):
+        assert act(client, desk.link(rid, "approve", 1, "maria", "approve")) == 200
+        assert act(client, desk.link(rid, "approve", 1, "olga", "approve")) == 200
+    assert table.stage(rid, "approve", 1)["state"] == "done"
+    assert desk.wait_open(rid, "summarize", 2) == ["ivan", "sergey"]
+    assert desk.stage_states(rid)["approve"] == "done"

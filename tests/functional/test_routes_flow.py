@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 from chalice.test import Client
@@ -144,6 +145,45 @@ def edit_stage(text: str, route: str, stage: str, **lines: str) -> str:
 def write_config(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+class AwsTokens:
+    """The Step Functions client as AWS answers on one point where moto differs: a task token that was
+    answered, or whose task timed out, refuses another answer (TaskTimedOut); moto takes it."""
+
+    def __init__(self, client, closed=()):
+        self._client = client
+        self.closed = set(closed)
+
+    def _once(self, operation: str, method: str, taskToken: str, **kwargs):
+        from botocore.exceptions import ClientError
+
+        if taskToken in self.closed:
+            raise ClientError({"Error": {"Code": "TaskTimedOut", "Message": "Task Timed Out"}}, operation)
+        result = getattr(self._client, method)(taskToken=taskToken, **kwargs)
+        self.closed.add(taskToken)
+        return result
+
+    def send_task_success(self, **kwargs):
+        return self._once("SendTaskSuccess", "send_task_success", **kwargs)
+
+    def send_task_failure(self, **kwargs):
+        return self._once("SendTaskFailure", "send_task_failure", **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+
+@contextmanager
+def aws_tokens(desk: Desk, closed=()):
+    """The desk's route machines answering tokens as AWS does, for the length of the block."""
+    machines = desk.stack.desk.approvals.machines
+    real = machines._sfn
+    machines._client = AwsTokens(real, closed)
+    try:
+        yield machines._client
+    finally:
+        machines._client = real
 
 
 def start_stack(prefix: str, time_scale: float, config_path=None) -> EmbeddedStack:
@@ -532,3 +572,19 @@ def test_requests_running_on_a_changed_route_finish_on_their_version_and_new_one
         assert desk.stack.desk.approvals.machines.status(v2["execution"]) == "RUNNING"
     finally:
         desk.stack.reconfigure(DEFAULT_CONFIG)
+
+
+def test_a_stage_message_delivered_twice_changes_nothing_the_second_time(desk, client):
+    rid = new_order(desk, "We need 12 rolls per month.", "twice@depot.example")["ticket"]
+    decide(desk, client, rid, "approve", 2, "approve")
+    desk.wait_open(rid, "summarize", 1)
+    answered = desk.stack.desk.table.stage(rid, "approve", 1)
+    view = desk.view(rid)
+    body = {"event": "stage", "token": answered["token"], "request_id": rid, "route": "order_approval",
+            "version": view["route"]["version"], "stage": "approve",
+            "ctx": {"stage": "approve", "cycle": 1, "started": answered["started_at"], "due": answered["due"]}}
+    mails = len(desk.sent())
+    with aws_tokens(desk, closed=[answered["token"]]):
+        assert desk.stack.desk.approvals.on_machine_message(body) == "re-entered"
+    assert desk.view(rid)["events"] == view["events"] and len(desk.sent()) == mails
+    assert desk.open_tasks(rid, "summarize") == ["sergey"]
