@@ -64,29 +64,32 @@ class RouteMachines:
                 return arn.replace(":stateMachine:", ":execution:") + f":{name}", False
             raise
 
-    def succeed(self, token: str, output: dict) -> None:
-        self._deliver(lambda: self._sfn.send_task_success(taskToken=token, output=json.dumps(output)))
+    def succeed(self, token: str, output: dict) -> bool:
+        """False when the token no longer waits (answered already, or timed out): a redelivered
+        message finds its token answered, and that is not an error."""
+        return self._deliver(lambda: self._sfn.send_task_success(taskToken=token, output=json.dumps(output)))
 
-    def fail(self, token: str, error: str) -> None:
+    def fail(self, token: str, error: str) -> bool:
         """`error` is the decision (Rejected, ForceCompleted): causes are dropped on moto, comments live
-        in the table."""
-        self._deliver(lambda: self._sfn.send_task_failure(taskToken=token, error=error))
+        in the table. False when the token no longer waits."""
+        return self._deliver(lambda: self._sfn.send_task_failure(taskToken=token, error=error))
 
-    def _deliver(self, call, attempts: int = 20) -> None:
+    def _deliver(self, call, attempts: int = 20) -> bool:
         """moto can raise AttributeError ('callback_pool_manager') while another execution starts; the
         token is then not delivered and the call must be repeated."""
         for attempt in range(attempts):
             try:
                 call()
-                return
+                return True
             except AttributeError:
                 if attempt == attempts - 1:
                     raise
                 time.sleep(0.1)
             except self._client_error as exc:
                 if exc.response["Error"]["Code"] in ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist"):
-                    raise TokenGone(exc.response["Error"]["Code"]) from exc
+                    return False
                 raise
+        return False
 
     def status(self, execution_arn: str) -> str:
         return self._sfn.describe_execution(executionArn=execution_arn)["status"]
@@ -101,6 +104,3 @@ class RouteMachines:
                 return count
             kwargs["nextToken"] = page["nextToken"]
 
-
-class TokenGone(Exception):
-    """The token no longer waits (the task timed out or moved on): nothing was delivered."""

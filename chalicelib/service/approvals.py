@@ -126,8 +126,11 @@ class Approvals:
         existing = self.table.stage(request.request_id, stage.id, cycle)
         if existing is not None:
             self.table.update_stage(request.request_id, stage.id, cycle, {"token": token})
-            if existing["state"] in ("done", "disabled"):
-                self._answer(existing.get("outcome"), route, stage, cycle, token, now)
+            # Read again after storing the token: a decision that found the old token gone marks the
+            # stage done and then reads the token, so one of the two answers this one.
+            settled = self.table.stage(request.request_id, stage.id, cycle)
+            if settled["state"] in ("done", "disabled"):
+                self._answer(settled.get("outcome"), route, stage, cycle, token, now)
             return "re-entered"
         enabled = condition_holds(stage.condition, category=request.category, priority=request.priority,
                                   facts={**(request.facts or {}), "missing": request.missing_facts})
@@ -152,15 +155,15 @@ class Approvals:
         return "waiting"
 
     def _answer(self, outcome: str | None, route: RouteVersion, stage: StageSpec, cycle: int, token: str,
-                now: datetime) -> None:
-        """Send the stage's token on: the next stage's timing, or the rejection."""
+                now: datetime) -> bool:
+        """Send the stage's token on: the next stage's timing, or the rejection. False when the token no
+        longer waits (answered already, or timed out into the stage's wake)."""
         if outcome == "rejected":
-            self.machines.fail(token, "Rejected")
-            return
+            return self.machines.fail(token, "Rejected")
         index = route.index(stage.id)
         following = route.stages[index + 1] if index + 1 < len(route.stages) else None
         ctx = self._stage_ctx(route, following, cycle, now) if following else {"go": "done", "cycle": cycle}
-        self.machines.succeed(token, ctx)
+        return self.machines.succeed(token, ctx)
 
     def _woke(self, request: Request, route: RouteVersion, stage: StageSpec, ctx: dict, token: str) -> str:
         now = self.clock.now()
@@ -279,8 +282,15 @@ class Approvals:
         self.table.add_event(request.request_id, at, f"stage.{stage.id}.{cycle}.decided", "stage_decided",
                              stage=stage.id, cycle=cycle, outcome=outcome, by=by)
         self._after_stage(request, route, stage, cycle, outcome, at)
-        item = self.table.stage(request.request_id, stage.id, cycle)
-        self._answer(outcome, route, stage, cycle, item["token"], now)
+        tried = self.table.stage(request.request_id, stage.id, cycle)["token"]
+        while not self._answer(outcome, route, stage, cycle, tried, now):
+            # The timer fired just before the decision: the machine is in the stage's wake or entering
+            # the stage again. Once the stage is done, that wake or entry answers for it.
+            self.table.update_stage(request.request_id, stage.id, cycle, {"state": "done"}, "deciding")
+            latest = self.table.stage(request.request_id, stage.id, cycle)["token"]
+            if latest == tried:
+                return
+            tried = latest
         self.table.update_stage(request.request_id, stage.id, cycle, {"state": "done"}, "deciding")
 
     def _after_stage(self, request: Request, route: RouteVersion, stage: StageSpec, cycle: int, outcome: str,

@@ -1,0 +1,128 @@
+"""Route deadlines on the embedded stack with periods of minutes and a fast clock: reminders once per
+period, one escalation at the deadline, a default decision where the stage says so."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from chalice.test import Client
+
+from chalicelib.settings import DEFAULT_CONFIG
+
+from .test_routes_flow import (Desk, act, aws_tokens, decide, edit_stage, mail, start_stack, stop_stack, wait_for,
+                               write_config)
+
+SCALE = 600
+"""Ten desk minutes a second: a 20-minute reminder period is 2 s, a 60-minute deadline 6 s."""
+
+
+def reminders_in(sent: list[dict], person: str, request_id: str) -> list[str]:
+    """The reminders (r1, r2, …) of a person's task mail among `sent`, in the order they went."""
+    prefix = f"<task.{request_id.lower()}."
+    return [found.group(1) for m in sent if f"{person}@requestflow.example" in m["to"]
+            and (m["message_id"] or "").startswith(prefix)
+            and (found := re.search(r"\.(r\d+)\.[0-9a-f]+@", m["message_id"]))]
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory):
+    text = Path(DEFAULT_CONFIG).read_text(encoding="utf-8")
+    text = edit_stage(text, "order_approval", "approve", due="{ minutes = 60 }", remind="{ minutes = 20 }")
+    text = edit_stage(text, "order_approval", "summarize", people='["role:director", "staff:ivan"]')
+    text = edit_stage(text, "complaint_investigation", "investigate", due="{ minutes = 20 }", remind=None,
+                      on_deadline='"approve"')
+    config = write_config(tmp_path_factory.mktemp("deadlines") / "desk.toml", text)
+    stack = start_stack("rfdeadlines", time_scale=SCALE, config_path=config)
+    try:
+        yield Desk(stack)
+    finally:
+        stop_stack(stack)
+
+
+@pytest.fixture(scope="module")
+def client(desk):
+    import app
+
+    with Client(app.app) as c:
+        yield c
+
+
+def test_a_waiting_stage_reminds_once_a_period_and_escalates_once_at_its_deadline(desk):
+    outcome = desk.stack.ingest(mail("anna@stroymarket.ru", "Заказ плёнки", "Нужно 40 рулонов в месяц.",
+                                     name="Анна"))
+    rid = outcome["ticket"]
+    assert desk.wait_open(rid, "approve", 2) == ["maria", "olga"]
+
+    escalations = wait_for(lambda: desk.sent_to("olga@requestflow.example", kind="escalation"), timeout=15)
+    assert len(escalations) == 1 and rid in escalations[0]["subject"]
+    assert "Maria Kuznetsova" in escalations[0]["text"] and "Olga Smirnova" in escalations[0]["text"]
+    sent = desk.sent()
+    before = sent[:sent.index(escalations[0])]
+    for person in ("maria", "olga"):
+        assert reminders_in(before, person, rid) == ["r1", "r2"], person
+
+    assert wait_for(lambda: "r3" in reminders_in(desk.sent(), "maria", rid), timeout=10)
+    assert len(desk.sent_to("olga@requestflow.example", kind="escalation", request_id=rid)) == 1
+    assert not [mid for mid, n in Counter(m["message_id"] for m in desk.sent()).items() if n > 1]
+    view = desk.view(rid)
+    [stage] = [s for s in view["stages"] if s["stage"] == "approve"]
+    assert stage["escalated"] and stage["state"] == "waiting" and view["status"] == "in_approval"
+    assert {t["person"]: t["reminders_sent"] >= 3 for t in view["tasks"]} == {"maria": True, "olga": True}
+    assert len([e for e in view["events"] if e["event"] == "stage_overdue"]) == 1
+
+
+def test_a_stage_that_approves_at_its_deadline_decides_by_default_and_the_route_moves_on(desk):
+    outcome = desk.stack.ingest(mail("claims@fresh-line.de", "Complaint: damaged pallets",
+                                     "Three pallets arrived damaged, we want a credit note.", name="Jana"))
+    rid = outcome["ticket"]
+    assert outcome["category"] == "complaint"
+    assert desk.wait_open(rid, "investigate", 1) == ["pavel"]
+    assignee = desk.view(rid)["assignee"]
+    assert wait_for(lambda: desk.open_tasks(rid, "answer") == [assignee], timeout=10)
+    view = desk.view(rid)
+    [pavel] = [t for t in view["tasks"] if t["stage"] == "investigate"]
+    assert pavel["state"] == "closed" and pavel["decision"] == "approve" and pavel["note"] == "default"
+    assert [(e["stage"], e["by"]) for e in view["events"] if e["event"] == "stage_decided"] == [
+        ("investigate", "default")]
+    assert not desk.sent_to("pavel@requestflow.example", kind="escalation")
+    assert not desk.sent_to("sergey@requestflow.example", kind="escalation", request_id=rid)
+    assert len(desk.sent_to(f"{assignee}@requestflow.example", kind="task", request_id=rid)) == 1
+
+
+def test_in_an_any_stage_the_first_decides_and_the_others_links_go_stale(desk, client):
+    rid = desk.stack.ingest(mail("zakupki@agrotorg.ru", "Заявка на плёнку", "Нужно 30 рулонов ежемесячно.",
+                                 name="Агроторг"))["ticket"]
+    decide(desk, client, rid, "approve", 2, "approve")
+    assert desk.wait_open(rid, "summarize", 2) == ["ivan", "sergey"]
+    assert act(client, desk.link(rid, "summarize", 1, "ivan", "approve"), "go") == 200
+    assert wait_for(lambda: desk.open_tasks(rid, "acknowledge"))
+    for action in ("approve", "reject"):
+        assert client.http.get(desk.link(rid, "summarize", 1, "sergey", action)).status_code == 409
+        assert act(client, desk.link(rid, "summarize", 1, "sergey", action)) == 409
+    view = desk.view(rid)
+    assert view["status"] == "approved"
+    assert [t["state"] for t in view["tasks"] if t["stage"] == "summarize" and t["person"] == "sergey"] == ["closed"]
+    assert [e["person"] for e in view["events"] if e["event"] == "task_decided" and e["stage"] == "summarize"] == [
+        "ivan"]
+
+
+def test_a_decision_just_after_the_timer_fired_counts_and_the_route_moves_on(desk, client):
+    """The stage's token timed out into its wake a moment before the last approver clicked: the desk
+    still holds the old token. The click counts, and the wake carries the stage on."""
+    rid = desk.stack.ingest(mail("inkoop@rotterdam-trade.nl", "Order: film", "We need 8 pallets per month.",
+                                 name="Inkoop"))["ticket"]
+    desk.wait_open(rid, "approve", 2)
+    table = desk.stack.desk.table
+    timed_out = table.stage(rid, "approve", 1)["token"]
+    assert wait_for(lambda: "r1" in reminders_in(desk.sent(), "olga", rid), timeout=10)
+    assert wait_for(lambda: table.stage(rid, "approve", 1)["token"] != timed_out)
+    table.update_stage(rid, "approve", 1, {"token": timed_out})
+
+    with aws_tokens(desk, closed=[timed_out]):
+        assert act(client, desk.link(rid, "approve", 1, "maria", "approve")) == 200
+        assert act(client, desk.link(rid, "approve", 1, "olga", "approve")) == 200
+    assert table.stage(rid, "approve", 1)["state"] == "done"
+    assert desk.wait_open(rid, "summarize", 2) == ["ivan", "sergey"]
+    assert desk.stage_states(rid)["approve"] == "done"
