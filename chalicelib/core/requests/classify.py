@@ -117,7 +117,7 @@ def missing_facts(category: Category, text: str, given: set[str] = frozenset()) 
     for fact in category.required_facts:
         if fact.id in given:
             continue
-        if not fact.matcher.search(text):
+        if not fact.found(text):
             missing.append(fact.id)
     return tuple(missing)
 
