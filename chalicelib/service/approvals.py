@@ -108,6 +108,10 @@ class Approvals:
         route = self.registry.version(body["route"], int(body["version"]))
         if request is None or route is None:
             return "unknown"
+        if request.status == "completed":
+            # Force-completed: whatever the machine asks now (a timer that fired, the next stage) ends it.
+            self.machines.fail(body["token"], "ForceCompleted")
+            return "forced"
         stage = route.stage(body["stage"])
         ctx = body.get("ctx") or {}
         event = body["event"]
