@@ -163,6 +163,11 @@ class DeskSection(_Strict):
     """The website allowed to post the form from another origin (CORS)."""
 
     @property
+    def mail_domain(self) -> str:
+        """The domain of the desk's address: our Message-IDs are made in it."""
+        return str(self.address).split("@", 1)[1]
+
+    @property
     def own_addresses(self) -> list[str]:
         return [str(self.address).lower(), *(str(a).lower() for a in self.aliases)]
 

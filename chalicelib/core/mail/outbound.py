@@ -58,7 +58,7 @@ def acknowledgement(config: DeskConfig, templates: Templates, request: Request, 
         "status_url": status_url,
         "in_approval": request.status == "in_approval",
     }
-    domain = str(config.desk.address).split("@", 1)[1]
+    domain = config.desk.mail_domain
     return Outbound(
         outbox_id=f"ack.{request.request_id}",
         kind="ack",
@@ -139,7 +139,7 @@ def staff_notification(config: DeskConfig, templates: Templates, request: Reques
         "note": summary_of(note, 2000),
         "page_url": page_url,
     }
-    domain = str(config.desk.address).split("@", 1)[1]
+    domain = config.desk.mail_domain
     first = message_id_for("assigned", f"{request.request_id}.{member.id}", domain)
     return Outbound(
         outbox_id=f"{event}.{request.request_id}.{member.id}{ident}",
@@ -177,7 +177,7 @@ def staff_answer(config: DeskConfig, templates: Templates, request: Request, mem
         "resolved": resolved,
         "status_url": status_url,
     }
-    domain = str(config.desk.address).split("@", 1)[1]
+    domain = config.desk.mail_domain
     refs = [r for r in references if r]
     if in_reply_to and in_reply_to not in refs:
         refs.append(in_reply_to)
@@ -212,7 +212,7 @@ def staff_notice(config: DeskConfig, templates: Templates, request: Request, mem
     view = {"desk_name": config.desk.name, "staff_name": member.name, "ticket": request.ticket,
             "notice": notice, "detail": single_line(detail, 200),
             "staff": [(m.id, m.name) for m in config.staff if m.active]}
-    domain = str(config.desk.address).split("@", 1)[1]
+    domain = config.desk.mail_domain
     return Outbound(
         outbox_id=f"notice.{request.request_id}.{member.id}.{ident}",
         kind="notice",

@@ -15,7 +15,7 @@ def signin_mail(config: DeskConfig, templates: Templates, member: StaffMember, *
     lang = staff_language(member)
     view = {"desk_name": config.desk.name, "staff_name": member.name, "url": url, "valid_days": valid_days,
             "session_hours": session_hours}
-    domain = str(config.desk.address).split("@", 1)[1]
+    domain = config.desk.mail_domain
     return Outbound(
         outbox_id=f"signin.{member.id}.{ident}",
         kind="signin",

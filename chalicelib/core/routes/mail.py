@@ -77,7 +77,7 @@ def task_mail(config: DeskConfig, templates: Templates, request: Request, route:
                      "word": label(REPLY_WORDS, a, lang)} for a in stage.actions],
         "open_url": open_url,
     }
-    domain = str(config.desk.address).split("@", 1)[1]
+    domain = config.desk.mail_domain
     key = f"{request.request_id}.{stage.id}.{cycle}.{member.id}{ident}"
     return Outbound(
         outbox_id=f"task.{key}", kind="task", request_id=request.request_id, to=[str(member.email)],
@@ -97,7 +97,7 @@ def escalation_mail(config: DeskConfig, templates: Templates, request: Request, 
             "subject": single_line(request.subject, 300), "route": route.label(lang), "stage": stage.label(lang),
             "cycle": cycle, "due": due[:16].replace("T", " ") + " UTC",
             "waiting": [config.staff_member(p).name for p in waiting], "open_url": open_url}
-    domain = str(config.desk.address).split("@", 1)[1]
+    domain = config.desk.mail_domain
     key = f"{request.request_id}.{stage.id}.{cycle}.{manager.id}{ident}"
     return Outbound(
         outbox_id=f"escalation.{key}", kind="escalation", request_id=request.request_id, to=[str(manager.email)],
@@ -116,7 +116,7 @@ def customer_update_mail(config: DeskConfig, templates: Templates, request: Requ
     view = {"lang": lang, "title": request.ticket, "desk_name": config.desk.name, "ticket": request.ticket,
             "customer_name": single_line(request.customer_name, 80), "subject": single_line(request.subject, 300),
             "event": event, "status_url": status_url}
-    domain = str(config.desk.address).split("@", 1)[1]
+    domain = config.desk.mail_domain
     refs = [r for r in references if r]
     if in_reply_to and in_reply_to not in refs:
         refs.append(in_reply_to)
@@ -138,7 +138,7 @@ def task_reply_notice(config: DeskConfig, templates: Templates, request: Request
     words = [label(REPLY_WORDS, a, lang) for a in stage.actions] if stage else []
     view = {"lang": lang, "desk_name": config.desk.name, "ticket": request.ticket, "reason": reason,
             "title": title, "detail": detail, "words": words}
-    domain = str(config.desk.address).split("@", 1)[1]
+    domain = config.desk.mail_domain
     return Outbound(
         outbox_id=f"taskreply.{request.request_id}.{ident}", kind="notice", request_id=request.request_id, to=[to],
         from_address=str(config.desk.address), from_name=config.desk.name,
