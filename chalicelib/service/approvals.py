@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from ..core.mail.outbound import staff_language
 from ..core.clock import Clock, iso, parse_iso
 from ..core.config import DeskConfig
 from ..core.render import Templates
@@ -347,7 +348,7 @@ class Approvals:
         elif task["state"] != "open" or item.get("state") != "waiting":
             error = "stale"
         names = {m.id: m.name for m in self.config.staff}
-        lang = next((lang for lang in member.languages if lang in ("en", "ru", "zh")), "en")
+        lang = staff_language(member)
         view = action_view(member=member, request=request, route=route, stage=stage, cycle=action.cycle,
                            action=action.action, due=task.get("due"), error=error,
                            results=results_view(route, self.table.tasks(action.request_id), names, lang),

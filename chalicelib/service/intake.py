@@ -21,7 +21,7 @@ from ..core.links import StatusLinks
 from ..core.pages.session import Sessions, SigninLinks
 from ..core.requests.lifecycle import after_customer_message
 from ..core.requests.models import AttachmentRef, InboundOutcome, Message, Request
-from ..core.mail.outbound import acknowledgement, due, single_line, staff_notification
+from ..core.mail.outbound import acknowledgement, due, single_line, staff_language, staff_notification
 from ..core.render import Templates
 from ..core.requests.tickets import ReplyAddresses, ticket_number, ticket_period
 from .answers import StaffReplies
@@ -289,7 +289,7 @@ class IntakeService:
         _, stage_id, cycle, person = task
         sender = analysis.customer or ""
         owner = self.config.staff_member(person) if person in {m.id for m in self.config.staff} else None
-        lang = next((lang for lang in (owner.languages if owner else []) if lang in ("en", "ru", "zh")), "en")
+        lang = staff_language(owner) if owner else "en"
         route = (self.approvals.registry.version(request.route["name"], int(request.route["version"]))
                  if request.route else None)
         stage = route.stage(stage_id) if route and stage_id in {s.id for s in route.stages} else None

@@ -1,6 +1,7 @@
 """Sending a route's mail through the outbox: tasks and reminders, escalations, customer updates."""
 from __future__ import annotations
 
+from ..core.mail.outbound import staff_language
 from ..core.clock import Clock
 from ..core.config import DeskConfig
 from ..core.links import StatusLinks
@@ -52,7 +53,7 @@ class RouteMail:
         urls = {a: self.links.url(TaskAction(request.request_id, stage.id, cycle, person, a), now)
                 for a in stage.actions}
         task = self.table.task(request.request_id, stage.id, cycle, person) or {}
-        lang = next((lang for lang in member.languages if lang in ("en", "ru", "zh")), "en")
+        lang = staff_language(member)
         mail = task_mail(self.config, self.templates, request, route, stage, cycle, member, kind=kind,
                          action_urls=urls, open_url=self.page_url(request.request_id, person),
                          reply_to=self.reply_addresses.for_task(request.request_id, stage.id, cycle, person),
