@@ -138,12 +138,23 @@ def test_the_session_cookie_is_found_among_others(header, value):
     "> Open: {link}\n> quoted by a colleague",
 ])
 def test_pages_show_sign_in_links_cut_so_nobody_signs_in_as_a_colleague(links, text):
-    from chalicelib.core.pages.views import without_signin_links
+    from chalicelib.core.pages.views import without_personal_links
 
     link = links.page_url("olga", "RF-2611-0042")
     token = link.rsplit("/", 1)[1]
-    shown = without_signin_links(text.format(link=link))
+    shown = without_personal_links(text.format(link=link))
     assert token not in shown and token.split(".")[0] not in shown
     assert "/staff/signin/…" in shown
     assert shown.replace("https://desk.example/api/staff/signin/…", "") == text.format(link=""), \
         "the words around the link stay as they were"
+
+
+@pytest.mark.parametrize("path", ["act", "survey"])
+def test_pages_show_a_colleagues_task_and_survey_links_cut(path):
+    from chalicelib.core.pages.views import without_personal_links
+
+    token = "eyJyIjoiUkYtMjYxMS0wMDQyIiwicyI6ImFwcHJvdmUifQ.Z0x1aQ.k3Jf0-abc_DEF"
+    text = f"Approve: https://desk.example/api/{path}/{token}\nReject: https://desk.example/api/{path}/{token}x"
+    shown = without_personal_links(text)
+    assert token not in shown and token.split(".")[0] not in shown
+    assert shown.count(f"/{path}/…") == 2 and shown.startswith("Approve: https://desk.example/api/")

@@ -17,7 +17,7 @@ from . import texts
 from .texts import word
 
 CUSTOMER_KINDS = ("email", "form", "reply")
-_SIGNIN_LINK = re.compile(r"(/staff/signin/)[A-Za-z0-9_.=-]+")
+_PERSONAL_LINK = re.compile(r"(/(?:staff/signin|act|survey)/)[A-Za-z0-9_.=-]+")
 INTERNAL_KINDS = ("note", "notification", "notice")
 
 
@@ -85,10 +85,11 @@ def work_view(config: DeskConfig, member: StaffMember, requests: list[Request], 
             "overdue_count": sum(1 for item in mine if item["overdue"])}
 
 
-def without_signin_links(text: str) -> str:
-    """The desk's mail to staff carries links that sign its recipient in; a page every colleague can
-    open shows them cut, so nobody signs in as somebody else by reading a request."""
-    return _SIGNIN_LINK.sub(r"\1…", text)
+def without_personal_links(text: str) -> str:
+    """The desk's mail carries links that act for its recipient (sign in, decide a task, answer a
+    survey); a page every colleague can open shows them cut, so nobody acts as somebody else by
+    reading a request."""
+    return _PERSONAL_LINK.sub(r"\1…", text)
 
 
 def message_item(config: DeskConfig, request: Request, message: dict, lang: str) -> dict:
@@ -114,7 +115,7 @@ def message_item(config: DeskConfig, request: Request, message: dict, lang: str)
         "unverified": kind == "unverified",
         "when": when(message.get("at")),
         "subject": message.get("subject") or "",
-        "text": without_signin_links((message.get("text") or "").strip()),
+        "text": without_personal_links((message.get("text") or "").strip()),
         "attachments": [{"name": a.get("filename") or "", "size": size_text(int(a.get("size") or 0)),
                          "url": a.get("url") or ""} for a in message.get("attachments") or []],
     }
