@@ -74,3 +74,20 @@ def test_composed_mail_cannot_have_its_headers_split():
     assert not any(line.lower().startswith(b"bcc:") for line in header_lines)
     assert parsed["Auto-Submitted"] == "auto-replied"
     assert parsed.get_body(("plain",)).get_content().strip() == "hello"
+
+
+@pytest.mark.parametrize("languages", [["en"], ["ru"], ["zh"]])
+def test_the_assignment_mail_puts_the_due_time_and_the_subject_on_lines_of_their_own(config, languages):
+    from dataclasses import replace
+
+    from chalicelib.core.mail.outbound import staff_notification
+
+    member = replace(config.staff[0], languages=languages)
+    for answered in (None, "2026-11-02T10:00:00.000000Z"):
+        mail = staff_notification(config, Templates(), _request(first_response_at=answered), member,
+                                  event="assigned", text="We need film.", reply_to="desk+s.x@requestflow.example")
+        lines = mail.text.splitlines()
+        due_line = next(line for line in lines if "2026-11-0" in line and "UTC" in line)
+        assert due_line.rstrip().endswith("UTC"), due_line
+        assert any(line.split(":")[0].strip() in ("Subject", "Тема") or line.startswith("主题")
+                   for line in lines), lines
