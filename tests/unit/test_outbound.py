@@ -91,3 +91,18 @@ def test_the_assignment_mail_puts_the_due_time_and_the_subject_on_lines_of_their
         assert due_line.rstrip().endswith("UTC"), due_line
         assert any(line.split(":")[0].strip() in ("Subject", "Тема") or line.startswith("主题")
                    for line in lines), lines
+
+
+@pytest.mark.parametrize("lang, approval, investigation", [
+    ("en", "approval", "looking into"), ("ru", "согласование", "для разбора"), ("zh", "审批", "调查")])
+def test_a_complaint_under_investigation_is_not_told_it_goes_through_approval(config, lang, approval, investigation):
+    complaint = acknowledgement(config, Templates(), _request(
+        language=lang, category="complaint", status="in_approval",
+        route={"name": "complaint_investigation", "version": 1}), "Wrong film.", None, None, [])
+    order = acknowledgement(config, Templates(), _request(
+        language=lang, status="in_approval", route={"name": "order_approval", "version": 1}),
+        "We need film.", None, None, [])
+    for text in (complaint.text, complaint.html):
+        assert investigation in text and approval not in text
+    for text in (order.text, order.html):
+        assert approval in text and investigation not in text

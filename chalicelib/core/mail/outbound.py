@@ -36,6 +36,13 @@ def summary_of(text: str, limit: int = 600) -> str:
     return text if len(text) <= limit else text[:limit].rstrip() + " …"
 
 
+def _investigated(config: DeskConfig, request: Request) -> bool:
+    """The request's route looks into what went wrong (a complaint) rather than approves something."""
+    name = (request.route or {}).get("name")
+    route = next((r for r in config.routes if r.id == name), None)
+    return bool(route) and any(stage.kind == "investigate" for stage in route.stages)
+
+
 def acknowledgement(config: DeskConfig, templates: Templates, request: Request, text: str,
                     status_url: str | None, in_reply_to: str | None, references: list[str]) -> Outbound:
     lang = customer_language(request.language)
@@ -56,7 +63,8 @@ def acknowledgement(config: DeskConfig, templates: Templates, request: Request, 
         "response_hours": f"{hours:g}",
         "missing": missing,
         "status_url": status_url,
-        "in_approval": request.status == "in_approval",
+        "in_approval": request.status == "in_approval" and not _investigated(config, request),
+        "in_investigation": request.status == "in_approval" and _investigated(config, request),
     }
     domain = config.desk.mail_domain
     return Outbound(
