@@ -188,14 +188,21 @@ class DeskTable:
             ExpressionAttributeValues={":at": at, ":one": 1},
         )
 
-    def set_missing_facts(self, request_id: str, expected: list[str], missing: list[str]) -> bool:
-        """Replace the list of missing facts if it still is `expected`; False when it changed meanwhile."""
+    def set_missing_facts(self, request_id: str, expected: list[str], missing: list[str],
+                          given: dict[str, str] | None = None) -> bool:
+        """Replace the list of missing facts if it still is `expected`, keeping the `given` facts'
+        values; False when the list changed meanwhile."""
+        given = given or {}
+        names = {f"#g{n}": fact for n, fact in enumerate(given)}
+        values = {f":g{n}": value for n, value in enumerate(given.values())}
+        sets = "".join(f", facts.#g{n} = :g{n}" for n in range(len(given)))
         try:
             self._table.update_item(
                 Key={"PK": f"REQ#{request_id}", "SK": "META"},
-                UpdateExpression="SET missing_facts = :new, version = version + :one",
+                UpdateExpression=f"SET missing_facts = :new, version = version + :one{sets}",
                 ConditionExpression="missing_facts = :old",
-                ExpressionAttributeValues={":new": missing, ":old": expected, ":one": 1},
+                ExpressionAttributeValues={":new": missing, ":old": expected, ":one": 1, **values},
+                **({"ExpressionAttributeNames": names} if names else {}),
             )
             return True
         except Exception as exc:

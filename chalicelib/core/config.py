@@ -223,6 +223,15 @@ class RequiredFact(_Strict):
         lowered = text.lower()
         return any(p.search(lowered) for p in plain) or any(p.search(text) for p in cased)
 
+    def position(self, text: str) -> int | None:
+        """About where in `text` the fact is first stated (None when it is not); lower-casing may
+        shift a position by the odd character, which is close enough to quote the sentence."""
+        plain, cased = self._matchers
+        lowered = text.lower()
+        hits = [m.start() for p in plain if (m := p.search(lowered))]
+        hits += [m.start() for p in cased if (m := p.search(text))]
+        return min(min(hits), len(text)) if hits else None
+
 
 @_section
 class Category(_Strict):

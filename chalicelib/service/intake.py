@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import Callable
 
 from ..core.requests import assignment
-from ..core.requests.classify import Classification, classify, missing_facts
+from ..core.requests.classify import Classification, classify, stated_facts
 from ..core.clock import Clock, iso, parse_iso
 from ..core.config import DeskConfig
 from ..core.requests.intake import MailAnalysis, analyze, classify_mail, valid_address
@@ -349,10 +349,11 @@ class IntakeService:
         that left nothing missing."""
         if not request.missing_facts:
             return False
-        still = [f for f in missing_facts(self.config.category(request.category), text)
-                 if f in request.missing_facts]
+        stated = stated_facts(self.config.category(request.category), text)
+        still = [f for f in request.missing_facts if f not in stated]
+        given = {f: stated[f] for f in request.missing_facts if f in stated}
         if still != request.missing_facts and self.table.set_missing_facts(request.request_id,
-                                                                            request.missing_facts, still):
+                                                                            request.missing_facts, still, given):
             self.table.add_event(request.request_id, at, seq + ".facts", "facts_provided",
                                  facts=[f for f in request.missing_facts if f not in still])
             request.missing_facts = still
@@ -395,7 +396,7 @@ class IntakeService:
             due_first_response=iso(due(now, config.sla.first_response_hours[c.priority])),
             due_resolution=iso(due(now, config.sla.resolution_hours[c.priority])),
             reply_address=self.reply_addresses.for_request(ticket), missing_facts=list(c.missing_facts),
-            facts=dict(new.facts or {}), phone=new.phone, raw_key=new.raw_key,
+            facts={**c.facts, **(new.facts or {})}, phone=new.phone, raw_key=new.raw_key,
         )
         if self.table.create_request(request):
             self.table.increment(f"open#{assignee.id}")

@@ -38,6 +38,8 @@ def test_the_acknowledgement_asks_for_exactly_the_missing_facts(desk):
     lacking = desk.receive((CORPUS / "new_22_ru_urgent_folded_long_subject.eml").read_bytes())
     complete = desk.receive(ORDER)
     assert lacking.missing_facts == ["monthly_need"] and complete.missing_facts == []
+    assert desk.service.table.get_request(complete.request_id).facts.get("monthly_need"), \
+        "the need the customer stated is on the request for staff and route conditions"
     [ack_lacking] = [m for m in desk.sent() if m["message_id"] == lacking.ack_message_id]
     [ack_complete] = [m for m in desk.sent() if m["message_id"] == complete.ack_message_id]
     assert "ежемесячная потребность" in ack_lacking["text"]
@@ -95,7 +97,9 @@ def test_a_reply_that_gives_the_missing_monthly_need_takes_it_off_the_request(de
                   "Ежемесячная потребность — около 3 тонн в месяц.", "facts1@example.ru",
                   f"In-Reply-To: {lacking.ack_message_id}\r\n")
     assert desk.receive(reply).outcome == "threaded"
-    assert desk.service.table.get_request(lacking.request_id).missing_facts == []
+    stored = desk.service.table.get_request(lacking.request_id)
+    assert stored.missing_facts == []
+    assert stored.facts["monthly_need"] == "Ежемесячная потребность — около 3 тонн в месяц"
     assert "facts_provided" in [e["event"] for e in desk.service.table.events(lacking.request_id)]
 
 

@@ -53,6 +53,23 @@ def test_an_order_that_states_its_monthly_need_is_not_asked_for_it(config, body)
     assert classify(config, "Заказ плёнки", body, category_hint="order").missing_facts == ()
 
 
+@pytest.mark.parametrize("body, sentence", [
+    ("Hello. We use about 1,200 rolls each month. Please quote.", "We use about 1,200 rolls each month"),
+    ("Добрый день!\nНам на месяц уходит около 2 тонн.\nС уважением", "Нам на месяц уходит около 2 тонн"),
+    ("您好！一个月大概用800卷。请报价。", "一个月大概用800卷"),
+    ("Please quote; monthly volume: 40 rolls", "monthly volume: 40 rolls"),
+])
+def test_the_monthly_need_is_kept_in_the_customers_own_words(config, body, sentence):
+    result = classify(config, "Order", body, category_hint="order")
+    assert result.facts == {"monthly_need": sentence} and result.missing_facts == ()
+
+
+def test_a_stated_fact_is_quoted_at_most_a_line_long(config):
+    body = "We need " + "very " * 80 + "many rolls per month"
+    fact = classify(config, "Order", body, category_hint="order").facts["monthly_need"]
+    assert len(fact) == 160 and fact.endswith("…") and fact.startswith("We need very")
+
+
 def test_an_order_without_a_monthly_need_is_asked_for_it(config):
     assert classify(config, "Order", "Please send 5 rolls.", category_hint="order").missing_facts == ("monthly_need",)
 

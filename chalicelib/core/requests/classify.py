@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from chalicelib.core.config import Category, DeskConfig, Words
@@ -15,6 +15,8 @@ class Classification:
     """'urgent' or 'normal'."""
     missing_facts: tuple[str, ...] = ()
     """Ids of the category's required facts the text does not give."""
+    facts: dict[str, str] = field(default_factory=dict)
+    """The required facts the text does give: id → the customer's sentence stating it."""
 
 
 CLASSIFY_CHARS = 8000
@@ -122,6 +124,27 @@ def missing_facts(category: Category, text: str, given: set[str] = frozenset()) 
     return tuple(missing)
 
 
+_SENTENCE_END = re.compile(r"[.!?;\n。！？；]")
+
+
+def stated_facts(category: Category, text: str, given: set[str] = frozenset(), limit: int = 160) -> dict[str, str]:
+    """The required facts `text` states, each as the sentence that states it ("15 pallets a month"),
+    so staff and route conditions see the customer's own words."""
+    text = text[:FACT_CHARS]
+    facts = {}
+    for fact in category.required_facts:
+        if fact.id in given or (at := fact.position(text)) is None:
+            continue
+        start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, at)), default=0)
+        end = _SENTENCE_END.search(text, at)
+        sentence = " ".join(text[start:end.start() if end else len(text)].split())
+        if len(sentence) > limit:
+            sentence = sentence[:limit - 1].rstrip() + "…"
+        if sentence:
+            facts[fact.id] = sentence
+    return facts
+
+
 def classify(config: DeskConfig, subject: str, body: str, *, headers: dict[str, list[str]] | None = None,
              category_hint: str | None = None, given_facts: set[str] = frozenset()) -> Classification:
     """Pick the category with the most keyword hits (subject counts double; ties go to the earlier one).
@@ -142,8 +165,10 @@ def classify(config: DeskConfig, subject: str, body: str, *, headers: dict[str, 
         chosen = best
     urgent = is_urgent(config.priority.urgent_words, subject_l, body_l, headers, config.priority.urgent_headers,
                        config.priority.negations)
+    stated = stated_facts(chosen, f"{subject}\n{body}", set(given_facts))
     return Classification(
         category=chosen.id,
         priority="urgent" if urgent else "normal",
-        missing_facts=missing_facts(chosen, f"{subject}\n{body}", set(given_facts)),
+        missing_facts=tuple(f.id for f in chosen.required_facts if f.id not in given_facts and f.id not in stated),
+        facts=stated,
     )
