@@ -331,7 +331,9 @@ class Approvals:
         try:
             action = self.links.read(token, self.clock.now())
         except BadLink as exc:
-            return None, None, exc.reason
+            member = next((m for m in self.config.staff if m.id == exc.person), None)
+            lang = staff_language(member) if member else self.config.desk.default_language
+            return None, {"lang": lang}, exc.reason
         request = self.table.get_request(action.request_id)
         task = self.table.task(action.request_id, action.stage, action.cycle, action.person)
         if request is None or task is None or not request.route:

@@ -313,6 +313,25 @@ def test_opening_a_link_changes_nothing_and_a_tampered_link_is_refused(desk, cli
     assert desk.view(rid) == before
 
 
+def test_an_expired_link_says_so_in_its_owners_language_and_changes_nothing(desk, client):
+    from datetime import timedelta
+
+    from chalicelib.core.routes.links import TaskAction
+
+    rid = new_order(desk, "Нужно 25 рулонов стрейч-плёнки в месяц.", "snab@teplica-nn.ru", "Заказ плёнки")["ticket"]
+    desk.wait_open(rid, "approve", 2)
+    before = desk.view(rid)
+    links = desk.stack.desk.approvals.links
+    month_ago = desk.stack.clock.now() - timedelta(days=40)
+    for person, lang, words in (("olga", "ru", "Срок действия ссылки истёк"), ("li", "zh", "链接已过期")):
+        path = f"/act/{links.token(TaskAction(rid, 'approve', 1, person, 'approve'), month_ago)}"
+        page = client.http.get(path)
+        assert page.status_code == 410
+        assert words in page.body.decode() and f'lang="{lang}"' in page.body.decode()
+        assert act(client, path) == page.status_code
+    assert desk.view(rid) == before
+
+
 def test_a_link_decides_once_and_links_of_a_stage_that_moved_on_are_stale(desk, client):
     rid = new_order(desk, "Нужно 30 рулонов в месяц стрейч-плёнки 17 мкм.", "zakupki@agrotorg.ru",
                     "Заявка на плёнку")["ticket"]

@@ -22,10 +22,12 @@ class TaskAction:
 
 
 class BadLink(Exception):
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, person: str | None = None):
         super().__init__(reason)
         self.reason = reason
         """'tampered' or 'expired'."""
+        self.person = person
+        """Whom an expired link was for (its page speaks their language)."""
 
 
 class ActionLinks:
@@ -59,5 +61,5 @@ class ActionLinks:
         except (BadSignature, TypeError, ValueError):
             raise BadLink("tampered") from None
         if now.timestamp() > expires:
-            raise BadLink("expired")
+            raise BadLink("expired", parsed.person)
         return parsed
