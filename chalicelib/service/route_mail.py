@@ -9,7 +9,7 @@ from ..core.render import Templates
 from ..core.requests.models import Request
 from ..core.requests.tickets import ReplyAddresses
 from ..core.routes.links import ActionLinks, TaskAction
-from ..core.routes.mail import customer_update_mail, escalation_mail, results_view, task_mail
+from ..core.routes.mail import customer_update_mail, escalation_mail, escalation_recipient, results_view, task_mail
 from ..core.routes.model import RouteVersion, StageSpec
 from .conversation import CUSTOMER_KINDS, Conversation
 from .outbox import Outbox
@@ -63,7 +63,7 @@ class RouteMail:
 
     def escalation(self, request: Request, route: RouteVersion, stage: StageSpec, cycle: int,
                    waiting: list[str], at: str) -> None:
-        manager = self.config.staff_member(self.config.department(request.department).manager)
+        manager = self.config.staff_member(escalation_recipient(self.config, request.department, waiting))
         item = self.table.stage(request.request_id, stage.id, cycle) or {}
         mail = escalation_mail(self.config, self.templates, request, route, stage, cycle, manager, waiting=waiting,
                                due=item.get("due") or at, open_url=self.page_url(request.request_id, manager.id))

@@ -198,3 +198,16 @@ def test_rf_routes_check_fails_naming_the_route_whose_config_changed(changed_con
 def test_rf_routes_check_passes_for_the_default_config(capsys):
     assert cli.main(["routes", "--check"]) == 0
     assert "every configured route" in capsys.readouterr().out
+
+
+def test_an_overdue_stage_is_escalated_to_someone_who_is_not_late_themselves():
+    from chalicelib.core.config import load_config
+    from chalicelib.core.routes.mail import escalation_recipient
+    from chalicelib.settings import DEFAULT_CONFIG
+
+    config = load_config(DEFAULT_CONFIG)
+    manager = config.department("sales").manager
+    director = config.roles["director"][0]
+    assert escalation_recipient(config, "sales", ["maria"]) == manager
+    assert escalation_recipient(config, "sales", ["maria", manager]) == director
+    assert escalation_recipient(config, "sales", [manager, director]) == manager

@@ -89,6 +89,19 @@ def task_mail(config: DeskConfig, templates: Templates, request: Request, route:
     )
 
 
+_OVERDUE = {"en": "Overdue", "ru": "Просрочено", "zh": "已逾期"}
+
+
+def escalation_recipient(config: DeskConfig, department: str, waiting: list[str]) -> str:
+    """Who hears that a stage is overdue: the department's manager, unless the manager is one of those
+    late, then the first director (role `director`) who is not; the manager when nobody else is left."""
+    manager = config.department(department).manager
+    for person in (manager, *config.roles.get("director", [])):
+        if person not in waiting:
+            return person
+    return manager
+
+
 def escalation_mail(config: DeskConfig, templates: Templates, request: Request, route: RouteVersion,
                     stage: StageSpec, cycle: int, manager: StaffMember, *, waiting: list[str], due: str,
                     open_url: str | None, ident: str = "") -> Outbound:
@@ -102,7 +115,8 @@ def escalation_mail(config: DeskConfig, templates: Templates, request: Request, 
     return Outbound(
         outbox_id=f"escalation.{key}", kind="escalation", request_id=request.request_id, to=[str(manager.email)],
         from_address=str(config.desk.address), from_name=config.desk.name,
-        subject=tagged_subject(request.ticket, f"{stage.label(lang)}: {single_line(request.subject, 200)}"),
+        subject=tagged_subject(request.ticket, f"{_OVERDUE.get(lang, _OVERDUE['en'])}: {stage.label(lang)}: "
+                                               f"{single_line(request.subject, 200)}"),
         text=templates.render(f"email/{lang}/escalation.txt.j2", **view),
         message_id=message_id_for("escalation", key, domain), automatic=True, language=lang,
     )
