@@ -449,6 +449,8 @@ class Approvals:
             return False
         self.table.add_event(request_id, at, "route.forced", "route_force_completed", by=manager,
                              result="not_approved")
+        self.notices.customer_update(self.table.get_request(request_id), "not_approved",
+                                     self.registry.version(request.route["name"], int(request.route["version"])), at)
         for item in self.table.stages(request_id):
             if item["state"] in ("waiting", "deciding"):
                 for t in self.table.tasks(request_id, item["stage"], int(item["cycle"])):
@@ -474,6 +476,8 @@ class Approvals:
         if self.table.set_route_result(request_id, "completed", at, ("completed",), route_result=result):
             self.table.add_event(request_id, at, f"route.result.{result}", "route_result_changed", by=manager,
                                  result=result, previous=request.route_result)
+            self.notices.customer_update(self.table.get_request(request_id), result,
+                                         self.registry.version(request.route["name"], int(request.route["version"])), at)
             return True
         return False
 

@@ -427,6 +427,8 @@ def test_a_manager_force_completes_a_running_route_and_then_changes_its_result(d
     [sergey] = [t for t in view["tasks"] if t["stage"] == "summarize"]
     assert sergey["state"] == "done" and "olga" in sergey["note"]
     assert not approvals.force_complete(rid, "olga")
+    told = desk.sent_to("snab@volga-agro.ru", kind="update", request_id=rid)
+    assert [m for m in told if "не согласован" in m["text"]], [m["message_id"] for m in told]
     execution = view["execution"]
     assert wait_for(lambda: approvals.machines.status(execution) == "SUCCEEDED")
     history = desk.stack.sfn.get_execution_history(executionArn=execution, maxResults=1000)["events"]
@@ -441,6 +443,8 @@ def test_a_manager_force_completes_a_running_route_and_then_changes_its_result(d
     assert [(e["by"], e["previous"], e["result"]) for e in desk.events(rid, "route_result_changed")] == [
         ("olga", "not_approved", "approved")]
     assert not approvals.set_result(rid, "approved", "olga")
+    assert len([m for m in desk.sent_to("snab@volga-agro.ru", kind="update", request_id=rid)
+                if ".approved." in m["message_id"]]) == 1, "the customer hears of the changed result once"
 
 
 def test_a_complaint_goes_to_logistics_and_then_to_the_front_desk_each_with_a_deadline(desk, client):
