@@ -10,6 +10,11 @@ STATUS = {
     "waiting_customer": {"en": "Waiting for the customer", "ru": "Ждём клиента", "zh": "等待客户"},
     "resolved": {"en": "Resolved", "ru": "Решена", "zh": "已解决"},
     "closed": {"en": "Closed", "ru": "Закрыта", "zh": "已关闭"},
+    "in_approval": {"en": "In approval", "ru": "На согласовании", "zh": "审批中"},
+    "approved": {"en": "Approved", "ru": "Согласована", "zh": "已批准"},
+    "not_approved": {"en": "Not approved", "ru": "Не согласована", "zh": "未批准"},
+    "completed": {"en": "Route completed", "ru": "Маршрут завершён", "zh": "流程已结束"},
+    "in_execution": {"en": "In execution", "ru": "Выполняется", "zh": "执行中"},
 }
 
 PRIORITY = {"normal": {"en": "normal", "ru": "обычный", "zh": "普通"},
@@ -31,6 +36,18 @@ EVENT = {
     "facts_provided": {"en": "Missing facts given", "ru": "Недостающие сведения получены", "zh": "已补充所缺信息"},
     "unverified_staff_message": {"en": "Unverified mail in the name of staff", "ru": "Непроверенное письмо от имени сотрудника",
                                  "zh": "未经验证的以员工名义发送的邮件"},
+    "route_started": {"en": "Route started", "ru": "Запущен маршрут", "zh": "流程已启动"},
+    "stage_started": {"en": "Stage started", "ru": "Начат этап", "zh": "环节已开始"},
+    "task_decided": {"en": "Task decided", "ru": "Решение по задаче", "zh": "任务已处理"},
+    "task_reply": {"en": "Decision by reply", "ru": "Решение ответом на письмо", "zh": "通过回信处理"},
+    "stage_decided": {"en": "Stage decided", "ru": "Этап пройден", "zh": "环节已完成"},
+    "stage_overdue": {"en": "Stage overdue, escalated", "ru": "Этап просрочен, эскалация", "zh": "环节逾期，已上报"},
+    "cycle_started": {"en": "Sent back for another cycle", "ru": "Возврат на новый цикл", "zh": "退回重新审批"},
+    "execution_started": {"en": "Execution started", "ru": "Начато выполнение", "zh": "开始执行"},
+    "route_finished": {"en": "Route finished", "ru": "Маршрут завершён", "zh": "流程已结束"},
+    "route_force_completed": {"en": "Route force-completed", "ru": "Маршрут завершён принудительно",
+                              "zh": "流程被强制结束"},
+    "route_result_changed": {"en": "Route result changed", "ru": "Результат маршрута изменён", "zh": "流程结果已更改"},
 }
 
 KIND = {
@@ -47,6 +64,9 @@ KIND = {
     "answer": {"en": "Answer to the customer", "ru": "Ответ клиенту", "zh": "发给客户的答复"},
     "notification": {"en": "Notification to staff", "ru": "Уведомление сотруднику", "zh": "发给员工的通知"},
     "notice": {"en": "Notice to staff", "ru": "Сообщение сотруднику", "zh": "发给员工的提示"},
+    "task": {"en": "Task mail", "ru": "Письмо с задачей", "zh": "任务邮件"},
+    "update": {"en": "Status update to the customer", "ru": "Сообщение клиенту о ходе заявки", "zh": "发给客户的进展通知"},
+    "escalation": {"en": "Escalation to the manager", "ru": "Эскалация руководителю", "zh": "上报给主管"},
 }
 
 DUE = {"first_response": {"en": "first answer", "ru": "первый ответ", "zh": "首次答复"},
