@@ -268,7 +268,7 @@ class SlaSection(_Strict):
         default_factory=lambda: {"normal": 72, "urgent": 24})
 
 
-STAGE_KINDS = ("approve", "summarize", "acknowledge", "execute", "investigate")
+STAGE_KINDS = ("approve", "summarize", "acknowledge", "execute", "investigate", "respond")
 _REJECTABLE = ("approve", "summarize")
 _PEOPLE = re.compile(r"^(?:assignee|department_manager|(?:staff|role|manager):[a-z0-9_.-]+)$")
 
@@ -317,7 +317,7 @@ class RouteStage(_Strict):
     """One point of a route: who acts, in which way, by when, and what a miss or a rejection does."""
     id: Key
     name: Localized
-    kind: Literal["approve", "summarize", "acknowledge", "execute", "investigate"]
+    kind: Literal["approve", "summarize", "acknowledge", "execute", "investigate", "respond"]
     people: Annotated[list[str], _Check(_people)]
     mode: Literal["all", "any"] = "all"
     due: Period = field(default_factory=lambda: Period(days=1))

@@ -70,7 +70,11 @@ class RouteMail:
         self.outbox.queue_and_send(mail, at)
 
     def customer_update(self, request: Request | None, event: str, route: RouteVersion, at: str) -> None:
+        """Tell the customer how an approval goes. An investigation (a complaint) ends with the front
+        desk answering the customer in person, so its route sends the customer nothing itself."""
         if request is None or not request.customer_email:
+            return
+        if any(stage.kind in ("investigate", "respond") for stage in route.stages):
             return
         in_reply_to, references = self.conversation.thread_of(request.request_id)
         mail = customer_update_mail(self.config, self.templates, request, route, event=event,

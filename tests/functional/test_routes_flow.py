@@ -471,11 +471,13 @@ def test_a_complaint_goes_to_logistics_and_then_to_the_front_desk_each_with_a_de
     front_mail = desk.sent_to(f"{assignee}@requestflow.example", kind="task", request_id=rid)[-1]
     assert "Carrier damage, credit note issued" in front_mail["text"]
 
-    assert act(client, desk.link(rid, "answer", 1, assignee, "read")) == 200
+    assert act(client, desk.link(rid, "answer", 1, assignee, "answer")) == 200
     view = wait_for(lambda: (v := desk.view(rid))["route_result"] and v)
     assert view and view["route_result"] == "approved"
     assert desk.stage_states(rid) == {"investigate": "done", "answer": "done"}
     assert wait_for(lambda: desk.stack.desk.approvals.machines.status(view["execution"]) == "SUCCEEDED")
+    assert not [m["message_id"] for m in desk.sent_to("claims@fresh-line.de", kind="update", request_id=rid)], \
+        "a complaint is answered by the front desk, not told it was 'approved'"
 
 
 # --- decisions by reply -----------------------------------------------------------------------------------

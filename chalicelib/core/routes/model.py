@@ -10,7 +10,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 
-STAGE_KINDS = ("approve", "summarize", "acknowledge", "execute", "investigate")
+STAGE_KINDS = ("approve", "summarize", "acknowledge", "execute", "investigate", "respond")
 
 ACTIONS = {
     "approve": ("approve", "reject"),
@@ -18,6 +18,7 @@ ACTIONS = {
     "acknowledge": ("read",),
     "execute": ("start",),
     "investigate": ("answer",),
+    "respond": ("answer",),
 }
 """What a person can do in a stage of each kind."""
 
