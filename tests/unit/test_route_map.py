@@ -334,3 +334,15 @@ def test_the_analysis_table_has_a_caption_and_scoped_headers_in_the_page_languag
 def test_the_analysis_of_a_request_nobody_acted_on_says_so():
     html = Templates().render("pages/_analysis.html.j2", analysis=[], lang="ru")
     assert "<table" not in html and "Пока никому не назначено действие." in html
+
+
+@pytest.mark.parametrize("lang, words", [("en", "by default"), ("ru", "по умолчанию"), ("zh", "默认")])
+def test_results_tell_a_decision_taken_by_default_from_a_persons_visa(lang, words):
+    from chalicelib.core.routes.mail import results_view
+
+    tasks = [{"stage": "approve", "cycle": 1, "person": "maria", "state": "done", "decision": "approve",
+              "decided_at": "2026-11-02T10:00:00Z"},
+             {"stage": "approve", "cycle": 1, "person": "olga", "state": "closed", "decision": "approve",
+              "note": "default", "decided_at": "2026-11-04T09:00:00Z"}]
+    rows = {r["person"]: r["decision"] for r in results_view(order_route(), tasks, {}, lang)}
+    assert words not in rows["maria"] and words in rows["olga"]

@@ -36,6 +36,10 @@ def label(table: dict, key: str, lang: str) -> str:
     return table.get(key, {}).get(lang) or table.get(key, {}).get("en") or key
 
 
+_BY_DEFAULT = {"default": {"en": "by default: no decision by the deadline", "ru": "по умолчанию: нет решения в срок",
+                           "zh": "默认：截止前未处理"}}
+
+
 def results_view(route: RouteVersion, tasks: list[dict], names: dict[str, str], lang: str,
                  before_stage: str | None = None) -> list[dict]:
     """What earlier stages decided, as 1C's "Results" tab: stage, person, visa, comment."""
@@ -49,7 +53,8 @@ def results_view(route: RouteVersion, tasks: list[dict], names: dict[str, str], 
             continue
         rows.append({"stage": route.stage(t["stage"]).label(lang), "cycle": int(t["cycle"]),
                      "person": names.get(t["person"], t["person"]),
-                     "decision": label(DECISION_LABELS, t["decision"], lang),
+                     "decision": label(DECISION_LABELS, t["decision"], lang) + (
+                         f" ({label(_BY_DEFAULT, 'default', lang)})" if t.get("note") == "default" else ""),
                      "comment": single_line(t.get("comment") or "", 500),
                      "when": (t.get("decided_at") or "")[:16].replace("T", " ")})
     return rows
