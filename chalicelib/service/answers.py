@@ -15,7 +15,7 @@ from ..core.render import Templates
 from ..core.requests.lifecycle import after_staff_answer, parse_staff_reply, staff_member_named
 from ..core.requests.models import Message, Request
 from ..core.requests.tickets import ReplyAddresses
-from .conversation import CUSTOMER_KINDS, Conversation
+from .conversation import Conversation
 from .outbox import Outbox
 
 
@@ -107,17 +107,11 @@ class StaffReplies:
                     self.table.increment(f"open#{target.id}")
             request.assignee, request.department = target.id, target.department
         notification = staff_notification(
-            self.config, self.templates, request, target, event="reassigned", text=self._first_text(request),
+            self.config, self.templates, request, target, event="reassigned", text=self.conversation.first_customer_text(request.request_id),
             reply_to=self.reply_addresses.for_staff(request.request_id, target.id), note=note, ident=f".{seq}",
             passed_by=member.name, page_url=self.signin_links.page_url(target.id, request.request_id) if self.signin_links else "")
         self.outbox.queue_and_send(notification, at)
         return StaffReplyResult("assigned")
-
-    def _first_text(self, request: Request) -> str:
-        for m in self.table.messages(request.request_id):
-            if m["direction"] == "in" and m["kind"] in CUSTOMER_KINDS:
-                return self.conversation.full_text(m)
-        return ""
 
     def _notice(self, request: Request, member: StaffMember, notice: str, seq: str, at: str, detail: str,
                 in_reply_to: str | None) -> None:

@@ -55,6 +55,13 @@ class Conversation:
                 ids.append(mid)
         return latest_customer or (ids[-1] if ids else None), ids[-10:]
 
+    def first_customer_text(self, request_id: str) -> str:
+        """The customer's first message in full: what staff mail about the request quotes."""
+        for m in self.table.messages(request_id):
+            if m["direction"] == "in" and m["kind"] in CUSTOMER_KINDS:
+                return self.full_text(m)
+        return ""
+
     def full_text(self, message: dict) -> str:
         key = message.get("text_key")
         return self.store.read_text(key) if key else message.get("text") or ""

@@ -11,7 +11,7 @@ from ..core.requests.tickets import ReplyAddresses
 from ..core.routes.links import ActionLinks, TaskAction
 from ..core.routes.mail import customer_update_mail, escalation_mail, escalation_recipient, results_view, task_mail
 from ..core.routes.model import RouteVersion, StageSpec
-from .conversation import CUSTOMER_KINDS, Conversation
+from .conversation import Conversation
 from .outbox import Outbox
 
 
@@ -40,12 +40,6 @@ class RouteMail:
             return self.signin_links.page_url(person, request_id)
         return f"{self.public_url}/staff/requests/{request_id}"
 
-    def _first_text(self, request_id: str) -> str:
-        for m in self.table.messages(request_id):
-            if m["direction"] == "in" and m["kind"] in CUSTOMER_KINDS:
-                return self.conversation.full_text(m)
-        return ""
-
     def task_mail(self, request: Request, route: RouteVersion, stage: StageSpec, cycle: int, person: str,
                   kind: str, at: str, ident: str = "") -> None:
         member = self.config.staff_member(person)
@@ -58,7 +52,7 @@ class RouteMail:
                          action_urls=urls, open_url=self.page_url(request.request_id, person),
                          reply_to=self.reply_addresses.for_task(request.request_id, stage.id, cycle, person),
                          results=results_view(route, self.table.tasks(request.request_id), self._names(), lang),
-                         due=task.get("due") or at, text=self._first_text(request.request_id), ident=ident)
+                         due=task.get("due") or at, text=self.conversation.first_customer_text(request.request_id), ident=ident)
         self.outbox.queue_and_send(mail, at)
 
     def escalation(self, request: Request, route: RouteVersion, stage: StageSpec, cycle: int,
