@@ -89,7 +89,8 @@ class IntakeService:
         self.count = count
         self.wait_for_duplicate_seconds = wait_for_duplicate_seconds
         self._staff_by_email = {str(s.email).lower(): s for s in config.staff}
-        self.outbox = Outbox(table=table, store=store, mailer=mailer, clock=clock, count=count)
+        self.outbox = Outbox(table=table, store=store, mailer=mailer, clock=clock, count=count,
+                             settings=config.outbox)
         self.conversation = Conversation(table=table, store=store)
         self.staff_replies = StaffReplies(config=config, table=table, templates=templates,
                                           conversation=self.conversation, outbox=self.outbox,
