@@ -510,6 +510,13 @@ class IntakeService:
     def send_outbox(self) -> int:
         return self.outbox.send_pending()
 
+    @cached_property
+    def feedback(self):
+        """SES's bounce and complaint notifications (built on the first one)."""
+        from .feedback import MailFeedback
+
+        return MailFeedback(table=self.table, clock=self.clock, count=self.count)
+
 
 def _attachment_view(refs: list[AttachmentRef]) -> list[dict]:
     return [{"filename": r.filename, "content_type": r.content_type, "size": r.size} for r in refs]
