@@ -14,7 +14,7 @@ case where a mail may go out twice.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from ..core.clock import Clock, iso
@@ -86,6 +86,7 @@ class Outbox:
                 self.table.mark_suppressed(outbox_id, [a for a, _ in suppressed], iso(now), claim_no)
                 self.count("suppressed")
                 return False
+            mail = replace(mail, to=[t for t in mail.to if valid_address(t) in recipients])
         try:
             files = [(a["filename"], a["content_type"], self.store.read_attachment(a["key"]))
                      for a in mail.attachments]
