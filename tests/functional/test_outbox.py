@@ -107,6 +107,20 @@ def test_a_sender_whose_lease_ran_out_cannot_write_over_the_one_that_took_the_em
     assert _sent_per_message_id(desk) == {"<test.001@requestflow.example>": 1}
 
 
+def test_while_the_new_sender_still_holds_the_email_the_old_one_can_neither_finish_nor_requeue_it(desk):
+    table = desk.service.table
+    table.enqueue(_mail(1), iso(desk.clock.now()))
+    _, old_claim, _ = table.claim_outbound_lease("test.001", desk.clock.now())
+    desk.clock.advance(minutes=6)
+    _, new_claim, _ = table.claim_outbound_lease("test.001", desk.clock.now())
+    assert new_claim > old_claim
+    assert table.mark_sent("test.001", "ses-old", iso(desk.clock.now()), old_claim) is False
+    assert table.mark_unsent("test.001", "old failure", False, old_claim, iso(desk.clock.now())) is False
+    assert table.outbound("test.001")["status"] == "sending"
+    assert table.mark_sent("test.001", "ses-new", iso(desk.clock.now()), new_claim) is True
+    assert table.outbound("test.001")["ses_message_id"] == "ses-new"
+
+
 # --- backoff and dead letters --------------------------------------------------------------------------
 
 def test_a_failed_email_is_not_tried_again_before_its_next_attempt_time(desk):
