@@ -89,3 +89,8 @@ def on_inbound_mail(event):
 @app.schedule("rate(5 minutes)")
 def send_outbox(event):
     return entrypoints.send_outbox(event.context)
+
+
+@app.on_sns_message(topic=entrypoints.FEEDBACK_TOPIC)
+def on_mail_feedback(event):
+    return entrypoints.mail_feedback(event.to_dict(), event.context)

@@ -461,3 +461,19 @@ def staff_add_note(request, request_id: str) -> Response:
     _staff_pages().add_note(context.member, request_id, fields.get("text", ""), fields.get("once"))
     lang = _asked_language(request)
     return _see_other(f"../{request_id}" + (f"?lang={lang}" if lang else "") + "#notes")
+
+
+# --- bounces and complaints -------------------------------------------------------------------------
+
+FEEDBACK_TOPIC = os.environ.get("RF_FEEDBACK_TOPIC", "requestflow-mail-feedback")
+
+
+def mail_feedback(event: dict, context=None) -> list[dict]:
+    """SES bounce and complaint notifications (SNS): the addresses they name, each with its reason."""
+    found = []
+    with invocation(context):
+        for record in event.get("Records", []):
+            if "Sns" in record:
+                found.extend({"address": s.address, "reason": s.reason, "detail": s.detail}
+                             for s in desk().feedback.record(record["Sns"]["Message"]))
+    return found

@@ -1,4 +1,4 @@
-"""./rf — the desk's command line on the embedded stack: serve, demo, ingest, package, routes."""
+"""./rf — the desk's command line on the embedded stack: serve, demo, ingest, outbox, package, routes."""
 from __future__ import annotations
 
 import argparse
@@ -147,6 +147,82 @@ def cmd_routes(args) -> int:
     return 1 if problems else 0
 
 
+OUTBOX_COLUMNS = (("outbox_id", "id"), ("state", "state"), ("request_id", "request"), ("recipients", "recipient"),
+                  ("attempts", "attempts"), ("next_attempt_at", "next attempt"), ("last_error", "last error"))
+
+
+def format_outbox(rows: list[dict]) -> str:
+    """`./rf outbox`: one line per unsent email, dead letters first."""
+    if not rows:
+        return "no unsent mail: everything queued has been sent"
+
+    def cell(row: dict, key: str) -> str:
+        value = row.get(key)
+        if isinstance(value, list):
+            value = ", ".join(value)
+        text = "-" if value in (None, "") else str(value)
+        return text if len(text) <= 60 else text[:59] + "…"
+
+    table = [[title for _, title in OUTBOX_COLUMNS]] + [[cell(r, k) for k, _ in OUTBOX_COLUMNS] for r in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(len(OUTBOX_COLUMNS))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in table)
+
+
+def _call_desk(base_url: str, path: str, method: str = "GET"):
+    """The JSON a running desk answers at `path` of its local control API."""
+    url = base_url.rstrip("/") + path
+    try:
+        request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
+    except ValueError as exc:
+        raise DeskUnreachable(f"{base_url} is not a URL: {exc}") from None
+    try:
+        with urllib.request.urlopen(request, timeout=INGEST_TIMEOUT) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        raise DeskUnreachable(f"HTTP {exc.code} from {url}: is it a requestflow desk?") from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise DeskUnreachable(f"cannot reach the desk at {base_url}: {getattr(exc, 'reason', exc)}") from None
+    except ValueError:
+        raise DeskUnreachable(f"{url} did not answer JSON: is it a requestflow desk?") from None
+
+
+RETRY_RESULTS = {"sent": "sent", "queued": "failed again; queued for its next attempt",
+                 "dead": "failed again and is dead-lettered", "suppressed": "not sent: the address is suppressed",
+                 "not_dead": "not dead-lettered: nothing to retry (./rf outbox lists what is)",
+                 "unknown": "no such email in the outbox"}
+
+
+def cmd_outbox(args) -> int:
+    words = list(args.words)
+    if words and (words[0] != "retry" or len(words) != 2):
+        print("rf outbox: use `./rf outbox` to list unsent mail or `./rf outbox retry ID`", file=sys.stderr)
+        return 2
+    retry_id = words[1] if words else None
+    if args.to:
+        base_url = args.to if "://" in args.to else "http://" + args.to
+        from urllib.parse import quote
+
+        try:
+            result = (_call_desk(base_url, f"/_local/outbox/retry/{quote(retry_id, safe='')}", "POST") if retry_id
+                      else _call_desk(base_url, "/_local/outbox/queue"))
+        except DeskUnreachable as exc:
+            print(f"rf: {exc}\n    start one with `./rf serve` (or `./rf demo`), or leave out --to", file=sys.stderr)
+            return 2
+    else:
+        stack = EmbeddedStack(time_scale=args.time_scale, config_path=args.config).start()
+        try:
+            result = stack.outbox_retry(retry_id) if retry_id else stack.outbox_queue()
+        finally:
+            stack.stop()
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+    elif retry_id:
+        print(f"{retry_id}: {RETRY_RESULTS.get(result['result'], result['result'])}", flush=True)
+    else:
+        print(format_outbox(result), flush=True)
+    return 0 if not retry_id or result["result"] in ("sent", "queued") else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", help="desk config file (default config/desk.toml)")
@@ -171,6 +247,16 @@ def main(argv: list[str] | None = None) -> int:
                              "to URL/_local/inbound")
     ingest.add_argument("--json", action="store_true", help="one outcome JSON line per file")
     ingest.set_defaults(func=cmd_ingest)
+    outbox = sub.add_parser(
+        "outbox", parents=[common], help="list dead, stuck and queued mail; `retry ID` sends a dead one again",
+        description="List the mail not sent: dead letters (failed outbox.max_attempts times), mail stuck with a "
+                    "sender that died, and queued mail waiting for its next attempt. `./rf outbox retry ID` puts "
+                    "a dead email back in the queue and sends it. Without --to it looks at an embedded desk of its "
+                    "own (empty); with --to, at a running `./rf serve`.")
+    outbox.add_argument("words", nargs="*", metavar="retry ID", help="retry the dead email ID")
+    outbox.add_argument("--to", metavar="URL", help="a running desk (`./rf serve`), e.g. http://127.0.0.1:8000")
+    outbox.add_argument("--json", action="store_true", help="the rows (or the retry's result) as JSON")
+    outbox.set_defaults(func=cmd_outbox)
     demo = sub.add_parser("demo", parents=[common],
                           help="feed sample mail and form posts, print the result, keep serving")
     demo.add_argument("--port", type=int, default=8000)

@@ -46,6 +46,7 @@ SUFFIXES: dict[str, str] = {
     "TaskDeadLetterQueue": "tasks-dlq",
     "AsyncDeadLetterQueue": "async-dlq",
     ROUTE_MACHINE_ROLE: "routes",
+    "MailFeedbackTopic": "mail-feedback",
 }
 
 # Properties each resource may have: applied, or meaningless offline (SES suppression, DKIM).
@@ -66,6 +67,9 @@ _KNOWN_PROPERTIES: dict[str, set[str]] = {
     "TaskDeadLetterQueue": {"MessageRetentionPeriod", "SqsManagedSseEnabled"},
     "AsyncDeadLetterQueue": {"MessageRetentionPeriod", "SqsManagedSseEnabled"},
     ROUTE_MACHINE_ROLE: {"AssumeRolePolicyDocument", "Policies"},
+    "MailFeedbackTopic": {"TopicName"},
+    "MailFeedbackTopicPolicy": {"Topics", "PolicyDocument"},
+    "OutboundFeedbackDestination": {"ConfigurationSetName", "EventDestination"},
 }
 _LIFECYCLE_RULE_KEYS = {"Id", "Status", "Prefix", "ExpirationInDays", "AbortIncompleteMultipartUpload"}
 _PREFIX_RE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
@@ -189,6 +193,8 @@ class Resources:
     route_machines: tuple[str, ...]
     """ARNs of the machines made from infra/routes/."""
     environment: dict[str, str]
+    feedback_topic_arn: str = ""
+    """The topic SES publishes bounces and complaints to (on_mail_feedback's)."""
 
 
 def create_resources(
@@ -293,6 +299,7 @@ class _Builder:
 
     def build(self, signing_key: str, routes: list[RouteFile]) -> Resources:
         topic_arn = self.topic()
+        feedback_topic_arn = self.feedback_topic()
         account_id = topic_arn.split(":")[4]
         self.resolve.add("AWS::AccountId", account_id)
         table_name, stream_arn = self.table()
@@ -323,7 +330,7 @@ class _Builder:
             task_dlq_url=queues["TaskDeadLetterQueue"], async_dlq_url=queues["AsyncDeadLetterQueue"],
             signing_key_param=key_param, public_url=self.resolve({"Ref": "PublicUrl"}),
             route_role_arn=role_arn, route_machine_prefix=machine_prefix, route_machines=machines,
-            environment=environment,
+            environment=environment, feedback_topic_arn=feedback_topic_arn,
         )
 
     def topic(self) -> str:
@@ -332,6 +339,24 @@ class _Builder:
         arn: str = self.clients.sns.create_topic(Name=name)["TopicArn"]
         self.resolve.add("InboundMailTopic", arn, TopicArn=arn, TopicName=name)
         return arn
+
+    def feedback_topic(self) -> str:
+        self.properties("MailFeedbackTopic")
+        name = self.name("MailFeedbackTopic")
+        arn: str = self.clients.sns.create_topic(Name=name)["TopicArn"]
+        self.resolve.add("MailFeedbackTopic", arn, TopicArn=arn, TopicName=name)
+        return arn
+
+    def feedback_destination(self) -> None:
+        """The configuration set's SNS event destination for bounces and complaints (the topic's
+        policy only lets SES in: resolved, not applied, as the inbound topic's)."""
+        self.properties("MailFeedbackTopicPolicy")
+        spec = self.properties("OutboundFeedbackDestination")
+        destination = dict(spec["EventDestination"])
+        if "SnsDestination" in destination:
+            destination["SNSDestination"] = {"TopicARN": destination.pop("SnsDestination")["TopicARN"]}
+        self.clients.ses.create_configuration_set_event_destination(
+            ConfigurationSetName=spec["ConfigurationSetName"], EventDestination=destination)
 
     def table(self) -> tuple[str, str]:
         spec, name, dynamodb = self.properties("Table"), self.name("Table"), self.clients.dynamodb
@@ -421,6 +446,7 @@ class _Builder:
         identity = self.properties("DeskIdentity")
         ses.verify_domain_identity(Domain=identity["EmailIdentity"])
         ses.create_configuration_set(ConfigurationSet={"Name": self.resolve({"Ref": "OutboundConfigurationSet"})})
+        self.feedback_destination()
         rule = self.properties("InboundReceiptRule")
         ses.create_receipt_rule_set(RuleSetName=rule["RuleSetName"])
         ses.create_receipt_rule(RuleSetName=rule["RuleSetName"], Rule=rule["Rule"])

@@ -53,6 +53,16 @@ def make_handler(stack: EmbeddedStack):
                 return self._json(200, stack.sent_mail())
             if path == "/_local/outbox.html" and self.command == "GET":
                 return self._send(200, render_index(stack.sent_mail()).encode(), "text/html; charset=utf-8")
+            if path == "/_local/outbox/queue" and self.command == "GET":
+                return self._json(200, stack.outbox_queue())
+            if path.startswith("/_local/outbox/retry/") and self.command == "POST":
+                return self._json(200, stack.outbox_retry(unquote(path[len("/_local/outbox/retry/"):])))
+            if path == "/_local/feedback" and self.command == "POST":
+                try:
+                    notification = json.loads(self._body())
+                except ValueError:
+                    return self._json(400, {"error": "POST an SES bounce or complaint notification (JSON)"})
+                return self._json(200, stack.deliver_feedback(notification))
             if path.startswith("/_local/outbox/") and self.command == "GET":
                 wanted = unquote(path[len("/_local/outbox/"):])
                 for mail in stack.sent_mail():

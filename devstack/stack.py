@@ -44,7 +44,15 @@ class LambdaContext:
 
 class EmbeddedStack:
     def __init__(self, time_scale: float = 1.0, config_path: str | Path | None = None,
-                 public_url: str = "http://127.0.0.1:8000", prefix: str = "requestflow"):
+                 public_url: str = "http://127.0.0.1:8000", prefix: str = "requestflow",
+                 ses_failure_rate: float | None = None, ses_failure_seed: int | None = None):
+        from .faults import failure_settings
+
+        env_rate, env_seed = failure_settings()
+        self.ses_failure_rate = env_rate if ses_failure_rate is None else ses_failure_rate
+        self.ses_failure_seed = env_seed if ses_failure_seed is None else ses_failure_seed
+        self.flaky_ses = None
+        """The fault-injecting SES client (RF_SES_FAILURE_RATE), when one is set."""
         self.time_scale = time_scale
         self.config_path = Path(config_path) if config_path else None
         self.public_url = public_url
@@ -105,7 +113,7 @@ class EmbeddedStack:
                             task_queue_url=self.resources.task_queue_url,
                             route_machine_prefix=f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{self.prefix}-route-",
                             route_role_arn=f"arn:aws:iam::{ACCOUNT}:role/{self.prefix}-routes",
-                            time_scale=self.time_scale)
+                            time_scale=self.time_scale, ses_configuration_set=self.resources.configuration_set)
         os.environ.update({"RF_TABLE": settings.table, "RF_BUCKET": settings.bucket,
                            "RF_SIGNING_KEY_PARAM": settings.signing_key_param, "RF_PUBLIC_URL": self.public_url,
                            "RF_CONFIG": str(settings.config_path), "RF_AWS_ENDPOINT": self.endpoint,
@@ -114,6 +122,7 @@ class EmbeddedStack:
         # Locally nobody reads EMF: counting would only print metric blobs into the terminal.
         self.settings = settings
         self.desk = build_desk(settings, clock=self.clock, session=self.session, count=lambda _: None)
+        self._inject_faults()
         composition.install(self.desk)
         self.s3 = self.session.client("s3", endpoint_url=self.endpoint)
         self.sqs = self.session.client("sqs", endpoint_url=self.endpoint)
@@ -132,6 +141,7 @@ class EmbeddedStack:
         self.config_path = Path(config_path)
         self.settings = replace(self.settings, config_path=self.config_path)
         self.desk = build_desk(self.settings, clock=self.clock, session=self.session, count=lambda _: None)
+        self._inject_faults()
         composition.install(self.desk)
 
     def _pump_tasks(self) -> None:
@@ -266,3 +276,35 @@ class EmbeddedStack:
 
     def clock_now(self) -> dict:
         return {"now": self.clock.now().isoformat(), "scale": self.time_scale}
+
+    # --- the outbox: fault injection, unsent mail, bounces ---------------------------------------
+
+    def _inject_faults(self) -> None:
+        """With RF_SES_FAILURE_RATE (or ses_failure_rate) set, that share of SES sends fails."""
+        if not self.ses_failure_rate:
+            return
+        from .faults import inject_ses_failures
+
+        self.flaky_ses = inject_ses_failures(
+            self.desk, self.session.client("ses", endpoint_url=self.endpoint), self.ses_failure_rate,
+            self.ses_failure_seed, self.settings.ses_configuration_set)
+
+    def outbox_queue(self) -> list[dict]:
+        """GET /_local/outbox/queue (`./rf outbox`): dead, stuck and queued mail."""
+        return [row.as_dict() for row in self.desk.outbox.unsent()]
+
+    def outbox_retry(self, outbox_id: str) -> dict:
+        """POST /_local/outbox/retry/<id> (`./rf outbox retry ID`): a dead email queued and sent again."""
+        return {"outbox_id": outbox_id, "result": self.desk.outbox.retry(outbox_id)}
+
+    def deliver_feedback(self, notification: dict) -> list[dict]:
+        """POST /_local/feedback: what SES's configuration set publishes for a bounce or a complaint,
+        delivered to on_mail_feedback as SNS would."""
+        topic = self.resources.feedback_topic_arn
+        event = {"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0",
+                              "EventSubscriptionArn": f"{topic}:local",
+                              "Sns": {"Type": "Notification", "MessageId": secrets.token_hex(8), "TopicArn": topic,
+                                      "Subject": None, "Message": json.dumps(notification),
+                                      "Timestamp": datetime.now(timezone.utc).isoformat(),
+                                      "MessageAttributes": {}}}]}
+        return self.handlers.on_mail_feedback(event, LambdaContext())

@@ -15,6 +15,7 @@ from ..core.clock import iso
 from ..core.requests.models import Message, Outbound, Request
 
 OUTBOX_QUEUE = "OUTBOX"
+OUTBOX_DEAD = "OUTBOX_DEAD"
 QUARANTINE_QUEUE = "QUARANTINE"
 
 
@@ -438,22 +439,42 @@ class DeskTable:
 
     # --- outbox ---------------------------------------------------------------------------------
 
-    def enqueue(self, mail: Outbound, at: str) -> bool:
-        item = {"PK": f"OUT#{mail.outbox_id}", "SK": "-", "type": "outbox", **asdict(mail),
-                "status": "queued", "attempts": 0, "queued_at": at, "GSI2PK": OUTBOX_QUEUE, "GSI2SK": at}
+    def enqueue(self, mail: Outbound, at: str, not_before: str | None = None, extra: dict | None = None) -> bool:
+        """Queue an email once (conditional create); it is due at `not_before` (default: at once)."""
+        due = not_before or at
+        item = {"PK": f"OUT#{mail.outbox_id}", "SK": "-", "type": "outbox", **asdict(mail), **(extra or {}),
+                "status": "queued", "attempts": 0, "queued_at": at, "next_attempt_at": due,
+                "GSI2PK": OUTBOX_QUEUE, "GSI2SK": due}
         return self._put_new(item)
 
     def claim_outbound(self, outbox_id: str, now: datetime, lease_seconds: int = 300) -> Outbound | None:
-        """Take a queued (or stale 'sending') email for sending; None when another sender has it."""
+        """Take a queued email whose time has come (or a 'sending' one whose lease ran out)."""
+        claim = self.claim_outbound_lease(outbox_id, now, lease_seconds)
+        return claim[0] if claim else None
+
+    def claim_outbound_lease(self, outbox_id: str, now: datetime,
+                             lease_seconds: int = 300) -> tuple[Outbound, int, int] | None:
+        """Take an email for sending: (the mail, the claim's number, attempts so far, this one included);
+        None when it is not due, already sent, or another sender's lease still runs.
+
+        The claim's number is the lease: only the sender holding the latest claim can mark the mail
+        sent or unsent, so a sender whose lease ran out cannot write over the one that took it over.
+        While it is being sent the mail stays in the queue under its lease's end, where a later run
+        finds it if the sender died.
+        """
+        lease = now + timedelta(seconds=lease_seconds)
         try:
             result = self._table.update_item(
                 Key={"PK": f"OUT#{outbox_id}", "SK": "-"},
-                UpdateExpression="SET #s = :sending, lease_until = :lease ADD attempts :one",
-                ConditionExpression="#s = :queued OR (#s = :sending AND lease_until < :now)",
+                UpdateExpression="SET #s = :sending, lease_until = :lease, GSI2SK = :lease_iso, "
+                                 "claimed_at = :now_iso ADD attempts :one, claim_no :one",
+                ConditionExpression=("(#s = :queued AND (attribute_not_exists(next_attempt_at)"
+                                     " OR next_attempt_at <= :now_iso))"
+                                     " OR (#s = :sending AND lease_until < :now)"),
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues={":sending": "sending", ":queued": "queued", ":one": 1,
-                                           ":now": _epoch(now),
-                                           ":lease": _epoch(now + timedelta(seconds=lease_seconds))},
+                                           ":now": _epoch(now), ":now_iso": iso(now), ":lease": _epoch(lease),
+                                           ":lease_iso": iso(lease)},
                 ReturnValues="ALL_NEW",
             )
         except Exception as exc:
@@ -462,34 +483,106 @@ class DeskTable:
             raise
         item = _plain(result["Attributes"])
         fields = Outbound.__dataclass_fields__
-        return Outbound(**{k: v for k, v in item.items() if k in fields})
+        mail = Outbound(**{k: v for k, v in item.items() if k in fields})
+        return mail, int(item["claim_no"]), int(item["attempts"])
 
-    def mark_sent(self, outbox_id: str, ses_message_id: str, at: str) -> None:
-        self._table.update_item(
-            Key={"PK": f"OUT#{outbox_id}", "SK": "-"},
-            UpdateExpression="SET #s = :sent, sent_at = :at, ses_message_id = :sid REMOVE GSI2PK, GSI2SK",
-            ConditionExpression="#s = :sending",
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={":sent": "sent", ":sending": "sending", ":at": at,
-                                       ":sid": ses_message_id},
-        )
+    def _finish_claim(self, outbox_id: str, claim_no: int | None, update: str, values: dict) -> bool:
+        condition = "#s = :sending" + (" AND claim_no = :claim" if claim_no is not None else "")
+        if claim_no is not None:
+            values = {**values, ":claim": claim_no}
+        try:
+            self._table.update_item(Key={"PK": f"OUT#{outbox_id}", "SK": "-"}, UpdateExpression=update,
+                                    ConditionExpression=condition, ExpressionAttributeNames={"#s": "status"},
+                                    ExpressionAttributeValues={":sending": "sending", **values})
+            return True
+        except Exception as exc:
+            if self._is_conflict(exc):
+                return False
+            raise
 
-    def mark_unsent(self, outbox_id: str, error: str, give_up: bool) -> None:
-        """Back to the queue for the next send_outbox run, or (give_up) out of the queue for good."""
-        self._table.update_item(
-            Key={"PK": f"OUT#{outbox_id}", "SK": "-"},
-            UpdateExpression="SET #s = :next, last_error = :e" + (" REMOVE GSI2PK, GSI2SK" if give_up else ""),
-            ConditionExpression="#s = :sending",
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={":next": "failed" if give_up else "queued", ":sending": "sending",
-                                       ":e": error[:1000]},
-        )
+    def mark_sent(self, outbox_id: str, ses_message_id: str, at: str, claim_no: int | None = None) -> bool:
+        """Sent; False when this sender no longer holds the claim."""
+        return self._finish_claim(
+            outbox_id, claim_no, "SET #s = :sent, sent_at = :at, ses_message_id = :sid REMOVE GSI2PK, GSI2SK",
+            {":sent": "sent", ":at": at, ":sid": ses_message_id})
+
+    def mark_unsent(self, outbox_id: str, error: str, give_up: bool, claim_no: int | None = None,
+                    next_attempt_at: str | None = None, at: str | None = None) -> bool:
+        """Back to the queue, due at `next_attempt_at`, or (give_up) dead-lettered: out of the queue,
+        kept in the dead letters until someone retries it."""
+        values = {":e": error[:1000]}
+        if give_up:
+            update = "SET #s = :dead, last_error = :e, dead_at = :at, GSI2PK = :dq, GSI2SK = :at"
+            values.update({":dead": "dead", ":dq": OUTBOX_DEAD, ":at": at or next_attempt_at or ""})
+        else:
+            update = "SET #s = :queued, last_error = :e, next_attempt_at = :next, GSI2SK = :next"
+            values.update({":queued": "queued", ":next": next_attempt_at or at or ""})
+        return self._finish_claim(outbox_id, claim_no, update, values)
+
+    def mark_suppressed(self, outbox_id: str, addresses: list[str], at: str, claim_no: int | None = None) -> bool:
+        """Not sent, and never will be: every recipient is on the suppression list."""
+        return self._finish_claim(
+            outbox_id, claim_no, "SET #s = :sup, suppressed = :who, suppressed_at = :at REMOVE GSI2PK, GSI2SK",
+            {":sup": "suppressed", ":who": addresses, ":at": at})
+
+    def revive_outbound(self, outbox_id: str, at: str) -> bool:
+        """A dead email back to the queue, due now, with a fresh count of attempts; False unless dead."""
+        try:
+            self._table.update_item(
+                Key={"PK": f"OUT#{outbox_id}", "SK": "-"},
+                UpdateExpression="SET #s = :queued, attempts = :zero, next_attempt_at = :at, revived_at = :at, "
+                                 "GSI2PK = :q, GSI2SK = :at",
+                ConditionExpression="#s = :dead", ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":queued": "queued", ":dead": "dead", ":zero": 0, ":at": at,
+                                           ":q": OUTBOX_QUEUE})
+            return True
+        except Exception as exc:
+            if self._is_conflict(exc):
+                return False
+            raise
+
+    def replace_queued(self, outbox_id: str, values: dict, key: str) -> bool:
+        """Give a still-queued email new content (`values`) and note `key` among the updates it carries;
+        False when it is no longer queued or already carries `key`."""
+        names = {"#s": "status", **{f"#k{i}": k for i, k in enumerate(values)}}
+        vals = {":queued": "queued", ":key": key, ":keys": [key], ":none": [],
+                **{f":v{i}": v for i, v in enumerate(values.values())}}
+        update = ("SET update_keys = list_append(if_not_exists(update_keys, :none), :keys)"
+                  + "".join(f", #k{i} = :v{i}" for i in range(len(values))))
+        try:
+            self._table.update_item(
+                Key={"PK": f"OUT#{outbox_id}", "SK": "-"}, UpdateExpression=update,
+                ConditionExpression="#s = :queued AND NOT contains(update_keys, :key)",
+                ExpressionAttributeNames=names, ExpressionAttributeValues=vals)
+            return True
+        except Exception as exc:
+            if self._is_conflict(exc):
+                return False
+            raise
 
     def outbound(self, outbox_id: str) -> dict | None:
         return self._get(f"OUT#{outbox_id}")
 
-    def pending_outbound(self, limit: int = 100) -> list[str]:
-        return [i["outbox_id"] for i in self._queue(OUTBOX_QUEUE, limit)]
+    def pending_outbound(self, limit: int = 100, until: str | None = None) -> list[str]:
+        """Queued (and being sent) emails, earliest due first; with `until`, only those due by then."""
+        return [i["outbox_id"] for i in self._queue(OUTBOX_QUEUE, limit, until)]
+
+    def queued_outbound(self, limit: int = 500) -> list[dict]:
+        return self._queue(OUTBOX_QUEUE, limit)
+
+    def dead_outbound(self, limit: int = 500) -> list[dict]:
+        return self._queue(OUTBOX_DEAD, limit)
+
+    # --- suppression list ---------------------------------------------------------------------
+
+    def suppress(self, address: str, reason: str, at: str, **detail: Any) -> bool:
+        """Put an address on the suppression list once (the first reason stands); False if it was on it."""
+        return self._put_new({"PK": f"SUP#{address.lower()}", "SK": "-", "type": "suppression",
+                              "address": address.lower(), "reason": reason, "at": at,
+                              **{k: v for k, v in detail.items() if v is not None}})
+
+    def suppression(self, address: str) -> dict | None:
+        return self._get(f"SUP#{address.lower()}")
 
     # --- staff pages --------------------------------------------------------------------------
 

@@ -350,6 +350,21 @@ class Route(_Strict):
 
 
 @_section
+class OutboxSection(_Strict):
+    """Sending: how often and how fast a failed email is tried again, and how often a customer hears
+    about their request's status."""
+    max_attempts: Positive = 5
+    """After this many failed attempts an email is dead-lettered (`./rf outbox retry` revives it)."""
+    retry_base_seconds: Positive = 60
+    """The wait after the first failure; it doubles with each further failure."""
+    retry_max_seconds: Positive = 3600
+    lease_seconds: Positive = 300
+    """How long a sender holds its claim; longer than a send can take (the functions' 60 s timeout)."""
+    status_update_window_hours: Annotated[float, _Limits(ge=0)] = 4
+    """At most one status update email per request in each such window; 0 sends every update."""
+
+
+@_section
 class DeskConfig(_Strict):
     desk: DeskSection = field(default_factory=DeskSection)
     form: FormSection = field(default_factory=FormSection)
@@ -363,6 +378,7 @@ class DeskConfig(_Strict):
     roles: dict[Key, list[str]] = field(default_factory=dict)
     """Named groups of staff for routes (`accountant = ["natalia"]`)."""
     routes: list[Route] = field(default_factory=list)
+    outbox: OutboxSection = field(default_factory=OutboxSection)
 
     @cached_property
     def languages(self) -> tuple[str, ...]:

@@ -89,7 +89,8 @@ class IntakeService:
         self.count = count
         self.wait_for_duplicate_seconds = wait_for_duplicate_seconds
         self._staff_by_email = {str(s.email).lower(): s for s in config.staff}
-        self.outbox = Outbox(table=table, store=store, mailer=mailer, clock=clock, count=count)
+        self.outbox = Outbox(table=table, store=store, mailer=mailer, clock=clock, count=count,
+                             settings=config.outbox)
         self.conversation = Conversation(table=table, store=store)
         self.staff_replies = StaffReplies(config=config, table=table, templates=templates,
                                           conversation=self.conversation, outbox=self.outbox,
@@ -509,6 +510,13 @@ class IntakeService:
 
     def send_outbox(self) -> int:
         return self.outbox.send_pending()
+
+    @cached_property
+    def feedback(self):
+        """SES's bounce and complaint notifications (built on the first one)."""
+        from .feedback import MailFeedback
+
+        return MailFeedback(table=self.table, clock=self.clock, count=self.count)
 
 
 def _attachment_view(refs: list[AttachmentRef]) -> list[dict]:

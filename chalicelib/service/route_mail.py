@@ -74,6 +74,12 @@ class RouteMail:
         mail = customer_update_mail(self.config, self.templates, request, route, event=event,
                                     status_url=self.status_links.url(request.request_id), in_reply_to=in_reply_to,
                                     references=references)
-        if self.table.enqueue(mail, at):
-            self.table.index_message_id(mail.message_id, request.request_id, "out")
-            self.outbox.send(mail.outbox_id)
+        self.status_updates.tell(request, mail, at)
+
+    @property
+    def status_updates(self):
+        """At most one status update email per request per window (service/status_updates.py)."""
+        from .status_updates import StatusUpdates
+
+        return StatusUpdates(table=self.table, outbox=self.outbox,
+                             window_hours=self.config.outbox.status_update_window_hours)

@@ -100,6 +100,7 @@ def test_queued_mail_that_failed_to_send_goes_out_on_the_next_schedule_run(desk)
     outcome = desk.receive(ORDER)
     assert outcome.outcome == "created" and desk.sent() == []
     mailer.fail = False
+    desk.clock.advance(minutes=1)
     with Client(app, stage_name="dev") as client:
         client.lambda_.invoke("send_outbox", client.events.generate_cw_event(
             source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]))
@@ -143,7 +144,7 @@ def test_a_retry_after_a_failure_midway_writes_the_same_request_not_a_second_one
     assert desk.service.table.counters(["open#" + outcome.assignee])["open#" + outcome.assignee] == 1
 
 
-def test_mail_that_keeps_failing_is_given_up_after_five_attempts_and_leaves_the_queue(desk):
+def test_mail_that_keeps_failing_is_dead_lettered_after_five_attempts_and_leaves_the_queue(desk):
     class DownMailer:
         message_id_domain = "eu-west-1.amazonses.com"
 
@@ -153,7 +154,8 @@ def test_mail_that_keeps_failing_is_given_up_after_five_attempts_and_leaves_the_
     desk.service.outbox.mailer = DownMailer()
     desk.receive(ORDER)
     for _ in range(6):
+        desk.clock.advance(hours=1)
         desk.service.send_outbox()
     assert desk.service.table.pending_outbound() == []
     ack = desk.service.table.outbound("ack.RF-2611-0001")
-    assert ack["status"] == "failed" and ack["attempts"] == 5 and "SES unreachable" in ack["last_error"]
+    assert ack["status"] == "dead" and ack["attempts"] == 5 and "SES unreachable" in ack["last_error"]
