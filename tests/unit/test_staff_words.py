@@ -1,6 +1,7 @@
 """Staff pages name every status, event and kind of message in the reader's language, never by code."""
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -13,12 +14,17 @@ CODE = Path(__file__).resolve().parents[2] / "chalicelib"
 
 
 def _emitted_events() -> set[str]:
+    """Every event type the code writes: add_event's fourth argument, and intake's (type, fields) list."""
     found = set()
     for path in CODE.rglob("*.py"):
-        source = path.read_text(encoding="utf-8")
-        found |= set(re.findall(r'add_event\([^)]*?"([a-z_]+)"\s*[,)]', source, flags=re.S))
-        if "service" in path.parts:
-            found |= set(re.findall(r'\(\s*"([a-z_]+)",\s*\{"', source))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "add_event" and len(node.args) > 3 \
+                    and isinstance(node.args[3], ast.Constant) and isinstance(node.args[3].value, str):
+                found.add(node.args[3].value)
+            elif "service" in path.parts and isinstance(node, ast.Tuple) and len(node.elts) == 2 \
+                    and isinstance(node.elts[0], ast.Constant) and isinstance(node.elts[0].value, str) \
+                    and isinstance(node.elts[1], ast.Dict) and re.fullmatch(r"[a-z_]+", node.elts[0].value):
+                found.add(node.elts[0].value)
     return found
 
 

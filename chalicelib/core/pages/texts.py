@@ -48,6 +48,10 @@ EVENT = {
     "route_force_completed": {"en": "Route force-completed", "ru": "Маршрут завершён принудительно",
                               "zh": "流程被强制结束"},
     "route_result_changed": {"en": "Route result changed", "ru": "Результат маршрута изменён", "zh": "流程结果已更改"},
+    "mail_suppressed": {"en": "Mail not sent: the address bounced or complained", "ru": "Письмо не отправлено: адрес отклоняет почту или жаловался",
+                        "zh": "邮件未发送：该地址退信或投诉"},
+    "mail_dead_lettered": {"en": "Mail could not be sent (dead letter)", "ru": "Письмо не удалось отправить (недоставленные)",
+                           "zh": "邮件无法发送（死信）"},
 }
 
 KIND = {
