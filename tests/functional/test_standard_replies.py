@@ -88,6 +88,11 @@ def test_the_customer_reads_the_reply_in_their_language_and_english_otherwise(de
     assert outcome.ticket in answer["text"]
 
 
+def test_the_assignees_notification_names_the_replies_of_the_category(desk):
+    _, _, note = opened_by(desk, customer_mail())
+    assert "#reply <название>  отправить стандартный ответ: price_list, delivery_terms" in note["text"]
+
+
 def test_an_unknown_name_gets_the_staff_member_the_list_and_the_customer_nothing(desk):
     outcome, staff, note = opened_by(desk, customer_mail())
     before = len(desk.sent_to(staff))
