@@ -47,10 +47,14 @@ class StaffReplies:
                attachments: list, raw_key: str | None, at: str, seq: str) -> StaffReplyResult:
         reply = parse_staff_reply(text)
         refs = self.conversation.store_attachments(request.request_id, seq, attachments)
-        kind = "note" if reply.command in ("note", "assign") else "staff"
-        self.conversation.keep(Message(request.request_id, "in", at, member.id, kind, subject,
-                                       reply.body if reply.command else text, message_id, refs, raw_key), seq)
         standard = self.standard.find(request, reply.argument) if reply.command == "reply" else None
+        # A `#reply` naming nothing this request has is kept internal: the customer gets nothing.
+        refused = reply.command == "reply" and standard is None
+        kind = "note" if reply.command in ("note", "assign") or refused else "staff"
+        kept = self.standard.text(request, member, standard, reply.body) if standard else (
+            reply.body if reply.command else text)
+        self.conversation.keep(Message(request.request_id, "in", at, member.id, kind, subject,
+                                       kept, message_id, refs, raw_key), seq)
         self.table.add_event(request.request_id, at, seq, "staff_replied", author=member.id,
                              message_id=message_id, command=reply.command,
                              **({"template": standard.name} if standard else {}))

@@ -13,7 +13,7 @@ from ..core.clock import iso
 from ..core.config import DeskConfig, StaffMember, StandardReply
 from ..core.render import Templates
 from ..core.requests import standard_replies
-from ..core.requests.models import Request
+from ..core.requests.models import Message, Request
 from ..core.requests.tickets import ReplyAddresses
 from .outbox import Outbox, message_seq
 
@@ -43,13 +43,18 @@ class StandardReplies:
     def choices(self, request: Request, member: StaffMember, lang: str) -> list[dict]:
         return standard_replies.choices(self.config, request, member, lang)
 
+    def text(self, request: Request, member: StaffMember, reply: StandardReply, own_words: str) -> str:
+        """What the customer reads: the staff member's own words, then the reply filled from the request.
+        It is also the staff message kept on the request, which the customer's status page shows."""
+        return standard_replies.answer_text(standard_replies.fill(self.config, reply, request, member), own_words)
+
     def send(self, request: Request, member: StaffMember, reply: StandardReply, *, own_words: str, resolve: bool,
              refs, at: str, seq: str, message_id: str | None) -> "StaffReplyResult":
-        """The one way a standard reply reaches a customer (the caller wrote `staff_replied`)."""
+        """The one way a standard reply reaches a customer (the caller kept the staff message and wrote
+        `staff_replied`)."""
         from .answers import StaffReplyResult
 
-        filled = standard_replies.fill(self.config, reply, request, member)
-        text = standard_replies.answer_text(filled, own_words)
+        text = self.text(request, member, reply, own_words)
         answer_id = self.answers.answer(request, member, text, refs, resolve, at, seq, message_id)
         return StaffReplyResult("resolved" if resolve else "answered", answer_id)
 
@@ -87,10 +92,13 @@ class StandardReplies:
         try:
             at = self.table.reserve(key, "at", {"at": iso(now)})["at"]
             seq = message_seq(key)
+            own_words = (own_words or "")[:MAX_OWN_WORDS_CHARS]
+            self.answers.conversation.keep(Message(request_id, "in", at, member.id, "staff", request.subject,
+                                                   self.text(request, member, reply, own_words)), seq)
             self.table.add_event(request_id, at, seq, "staff_replied", author=member.id, command="reply",
                                  template=reply.name, via="page")
             self.table.touch_request(request_id, at, "last_staff_message_at")
-            self.send(request, member, reply, own_words=(own_words or "")[:MAX_OWN_WORDS_CHARS], resolve=resolve,
+            self.send(request, member, reply, own_words=own_words, resolve=resolve,
                       refs=(), at=at, seq=seq, message_id=None)
         except Exception:
             self.table.release(key)

@@ -48,6 +48,14 @@ def mail_to(desk, address: str) -> list[dict]:
     return [m for m in desk.sent_to(address) if "Auto-Submitted" not in m["message"]]
 
 
+def status_page(desk, outcome, address: str) -> str:
+    """The customer's status page, opened from the link in their acknowledgement."""
+    [ack] = [m for m in desk.sent_to(address) if m["message_id"] == outcome.ack_message_id]
+    path = re.search(r"https?://[^/\s]+(/status/\S+)", ack["text"]).group(1)
+    with Client(app) as status_client:
+        return text_of(status_client.http.get(path).body)
+
+
 def events_of(desk, request_id: str, name: str) -> list[dict]:
     return [e for e in desk.service.table.events(request_id) if e["event"] == name]
 
@@ -73,6 +81,9 @@ def test_hash_reply_sends_the_price_list_in_russian_to_a_russian_customer_in_the
     [replied] = events_of(desk, outcome.request_id, "staff_replied")
     assert replied["template"] == "price_list"
     assert len(events_of(desk, outcome.request_id, "first_response")) == 1
+    shown = status_page(desk, outcome, RU_CUSTOMER)
+    assert "Высылаю цены." in shown and "Стрейч-плёнка 500 мм × 23 мкм" in shown, \
+        "the customer's status page shows the answer as sent"
 
 
 @pytest.mark.parametrize("raw, address, words", [
@@ -108,6 +119,8 @@ def test_an_unknown_name_gets_the_staff_member_the_list_and_the_customer_nothing
     request = desk.service.table.get_request(outcome.request_id)
     assert request.status == "new" and not request.first_response_at
     assert "template" not in events_of(desk, outcome.request_id, "staff_replied")[0]
+    assert "Here you are." not in status_page(desk, outcome, "p.devries@maasvlakte-logistics.nl"), \
+        "what was not sent is not on the customer's page"
 
 
 def test_a_reply_of_another_category_is_refused_and_the_list_is_in_the_staff_members_language(desk):
@@ -212,6 +225,9 @@ def test_sending_from_the_page_answers_once_even_when_posted_twice(client, desk)
     shown = text_of(page.body)
     assert "Ответ клиенту" in shown and "Pieter, as promised." in shown, "the answer shows in the conversation"
     assert re.search(r"Ответ сотрудника\s+\S+ \S+\s+Прайс-лист", shown), "the history names the reply"
+    on_status_page = status_page(desk, outcome, "p.devries@maasvlakte-logistics.nl")
+    assert "Pieter, as promised." in on_status_page and "Stretch film 500 mm × 23 µm" in on_status_page
+    assert on_status_page.count("Pieter, as promised.") == 1
 
 
 def test_another_reply_from_the_same_page_is_sent_too_and_can_resolve(client, desk):
