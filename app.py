@@ -75,6 +75,12 @@ def staff_add_note(request_id):
     return entrypoints.staff_add_note(app.current_request, request_id)
 
 
+@app.route("/staff/requests/{request_id}/replies", methods=["POST"],
+           content_types=["application/x-www-form-urlencoded"])
+def staff_send_reply(request_id):
+    return entrypoints.staff_send_reply(app.current_request, request_id)
+
+
 @app.route("/staff/requests/{request_id}/route", methods=["POST"],
            content_types=["application/x-www-form-urlencoded"])
 def staff_route_action(request_id):

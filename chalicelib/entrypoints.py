@@ -477,3 +477,37 @@ def mail_feedback(event: dict, context=None) -> list[dict]:
                 found.extend({"address": s.address, "reason": s.reason, "detail": s.detail}
                              for s in desk().feedback.record(record["Sns"]["Message"]))
     return found
+
+
+_REPLY_TEXTS = {
+    "unknown_title": {"en": "No such standard reply", "ru": "Такого стандартного ответа нет",
+                      "zh": "没有此标准回复"},
+    "unknown": {"en": "This request is not offered that standard reply. Nothing was sent to the customer.",
+                "ru": "Для этой заявки такого стандартного ответа нет. Клиенту ничего не отправлено.",
+                "zh": "此请求不提供该标准回复。未向客户发送任何内容。"},
+    "back": {"en": "Back to the request", "ru": "Вернуться к заявке", "zh": "返回请求"},
+}
+
+
+@staff_handler
+def staff_send_reply(request, request_id: str) -> Response:
+    """POST /staff/requests/{id}/replies: send a standard reply to the customer, then back to the page."""
+    from .core.pages.texts import text, word
+
+    context, fields = staff_form(request, depth=2, here=f"requests/{request_id}")
+    outcome = _staff_pages().send_standard_reply(context.member, request_id, fields.get("name", ""),
+                                                 fields.get("text", ""), fields.get("resolve") == "yes",
+                                                 fields.get("once"))
+    lang = _asked_language(request)
+    if outcome == "no_request":
+        return _staff_page("pages/message.html.j2", context, context.lang, 404,
+                           title=text("not_found_title", context.lang),
+                           text=text("not_found", context.lang, ticket=request_id), link_url="../../work",
+                           link_text=text("my_work", context.lang), home_url="../../work")
+    if outcome == "unknown_reply":
+        return _staff_page("pages/message.html.j2", context, context.lang, 404,
+                           title=word(_REPLY_TEXTS, "unknown_title", context.lang),
+                           text=word(_REPLY_TEXTS, "unknown", context.lang), link_url=f"../{request_id}",
+                           link_text=word(_REPLY_TEXTS, "back", context.lang), home_url="../../work")
+    return _see_other(f"../{request_id}" + (f"?lang={lang}" if lang else "") + "#rf-conversation")
+

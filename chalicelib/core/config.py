@@ -349,6 +349,78 @@ class Route(_Strict):
     condition: Annotated[dict[str, Any], _Check(_condition)] = field(default_factory=dict)
 
 
+REPLY_PLACEHOLDERS: tuple[str, ...] = ("ticket", "customer_name", "subject", "category", "department", "facts",
+                                        "staff_name", "desk_name")
+"""What a standard reply's text may name: the request's fields, in the customer's language."""
+REPLY_SAMPLE = {"ticket": "RF-2611-0042", "customer_name": "Pieter de Vries", "subject": "Stretch film",
+                "category": "Order or quote", "department": "Sales", "facts": "monthly need: 40 rolls",
+                "staff_name": "Olga Smirnova", "desk_name": "Requestflow Desk"}
+"""The fields every standard reply is rendered with when the config is loaded: a text that does not
+render with them stops the start, rather than a staff member's reply at send time."""
+
+
+def _reply_text(text: str) -> str:
+    """A standard reply's text: `{placeholder}`s from REPLY_PLACEHOLDERS only, `{{`/`}}` for braces."""
+    import string
+
+    if not text.strip():
+        raise ValueError("the text is empty")
+    try:
+        parts = list(string.Formatter().parse(text))
+    except ValueError as exc:
+        raise ValueError(f"{exc} (write {{{{ or }}}} for a brace of its own)") from None
+    known = ", ".join(f"{{{p}}}" for p in REPLY_PLACEHOLDERS)
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in REPLY_PLACEHOLDERS:
+            raise ValueError(f"unknown placeholder {{{name}}}: use {known}")
+        if spec or conversion:
+            raise ValueError(f"placeholder {{{name}}} takes no format or conversion: write {{{name}}}")
+    text.format_map(REPLY_SAMPLE)
+    return text
+
+
+ReplyText = Annotated[str, _Check(_reply_text)]
+
+
+@_section
+class ReplyTexts(_Strict):
+    """A standard reply's text in each customer language; English is the fallback."""
+    en: ReplyText
+    ru: ReplyText | None = None
+    zh: ReplyText | None = None
+
+    def get(self, language: str) -> str:
+        return getattr(self, language, None) or self.en
+
+
+@_section
+class StandardReply(_Strict):
+    """A reply staff send with `#reply <name>` or a button on the request's page (`[[replies]]`)."""
+    name: Key
+    title: Localized
+    """What staff see in lists and on the page, in their language."""
+    body: ReplyTexts
+    categories: list[str] = field(default_factory=list)
+    """The categories it is offered for; empty: every category."""
+
+    def offered_for(self, category: str) -> bool:
+        return not self.categories or category in self.categories
+
+
+def _replies_resolve(config: "DeskConfig") -> None:
+    categories = {c.id for c in config.categories}
+    seen: set[str] = set()
+    for i, reply in enumerate(config.replies):
+        if reply.name in seen:
+            raise ValueError(f"replies[{i}].name: duplicate name {reply.name!r}")
+        seen.add(reply.name)
+        for j, category in enumerate(reply.categories):
+            if category not in categories:
+                raise ValueError(f"replies[{i}].categories[{j}]: unknown category {category!r}")
+
+
 @_section
 class OutboxSection(_Strict):
     """Sending: how often and how fast a failed email is tried again, and how often a customer hears
@@ -379,6 +451,8 @@ class DeskConfig(_Strict):
     """Named groups of staff for routes (`accountant = ["natalia"]`)."""
     routes: list[Route] = field(default_factory=list)
     outbox: OutboxSection = field(default_factory=OutboxSection)
+    replies: list[StandardReply] = field(default_factory=list)
+    """Standard replies (price list, delivery terms, documents) staff send by name."""
 
     @cached_property
     def languages(self) -> tuple[str, ...]:
@@ -428,6 +502,7 @@ def _references_resolve(config: DeskConfig) -> DeskConfig:
     categories = {c.id for c in config.categories}
     for i, route in enumerate(config.routes):
         _routes_resolve(config, i, route, categories, departments, staff)
+    _replies_resolve(config)
     return config
 
 

@@ -2,7 +2,8 @@
 
 The answer goes out from the desk's address, in the request's thread, with the staff member's quotes
 and signature removed and their attachments passed on. Commands on the first line: `#resolve` (send
-and resolve), `#note` (internal, never sent), `#assign <person>`.
+and resolve), `#note` (internal, never sent), `#assign <person>`, `#reply <name>` (a standard reply,
+see standard_replies.py).
 """
 from __future__ import annotations
 
@@ -17,12 +18,13 @@ from ..core.requests.models import Message, Request
 from ..core.requests.tickets import ReplyAddresses
 from .conversation import Conversation
 from .outbox import Outbox
+from .standard_replies import StandardReplies
 
 
 @dataclass
 class StaffReplyResult:
     action: str
-    """'answered', 'resolved', 'note', 'assigned', 'empty', 'unknown_command', 'unknown_person'."""
+    """'answered', 'resolved', 'note', 'assigned', 'empty', 'unknown_command', 'unknown_person', 'unknown_reply'."""
     answer_message_id: str | None = None
 
 
@@ -38,16 +40,24 @@ class StaffReplies:
         self.reply_addresses = reply_addresses
         self.status_links = status_links
         self.signin_links = signin_links
+        self.standard = StandardReplies(config=config, table=table, templates=templates, outbox=outbox,
+                                        reply_addresses=reply_addresses, answers=self)
 
     def handle(self, request: Request, member: StaffMember, *, text: str, subject: str, message_id: str | None,
                attachments: list, raw_key: str | None, at: str, seq: str) -> StaffReplyResult:
         reply = parse_staff_reply(text)
         refs = self.conversation.store_attachments(request.request_id, seq, attachments)
-        kind = "note" if reply.command in ("note", "assign") else "staff"
+        standard = self.standard.find(request, reply.argument) if reply.command == "reply" else None
+        # A `#reply` naming nothing this request has is kept internal: the customer gets nothing.
+        refused = reply.command == "reply" and standard is None
+        kind = "note" if reply.command in ("note", "assign") or refused else "staff"
+        kept = self.standard.text(request, member, standard, reply.body) if standard else (
+            reply.body if reply.command else text)
         self.conversation.keep(Message(request.request_id, "in", at, member.id, kind, subject,
-                                       reply.body if reply.command else text, message_id, refs, raw_key), seq)
+                                       kept, message_id, refs, raw_key), seq)
         self.table.add_event(request.request_id, at, seq, "staff_replied", author=member.id,
-                             message_id=message_id, command=reply.command)
+                             message_id=message_id, command=reply.command,
+                             **({"template": standard.name} if standard else {}))
         self.table.touch_request(request.request_id, at, "last_staff_message_at")
 
         if reply.command == "note":
@@ -58,21 +68,31 @@ class StaffReplies:
             return StaffReplyResult("unknown_command")
         if reply.command == "assign":
             return self._assign(request, member, reply.argument, reply.body, at, seq, message_id)
+        if reply.command == "reply":
+            return self.standard.by_mail(request, member, standard, name=reply.argument, own_words=reply.body,
+                                         resolve=reply.resolve, refs=refs, at=at, seq=seq, message_id=message_id)
         resolve = reply.command == "resolve"
         if not reply.body and not resolve:
             self._notice(request, member, "empty", seq, at, "", message_id)
             return StaffReplyResult("empty")
+        answer_id = self.answer(request, member, reply.body, refs, resolve, at, seq, message_id)
+        return StaffReplyResult("resolved" if resolve else "answered", answer_id)
+
+    def answer(self, request: Request, member: StaffMember, body: str, refs, resolve: bool, at: str, seq: str,
+               message_id: str | None = None) -> str | None:
+        """Send `body` to the customer as the desk's answer (the first one is the first response) and move
+        the status as an answer does; returns the answer's Message-ID (None when nothing was sent)."""
         answer_id = None
-        if reply.body:
+        if body:
             if not request.customer_email:
                 self._notice(request, member, "no_customer", seq, at, "", message_id)
             else:
-                answer_id = self._send_answer(request, member, reply.body, refs, resolve, at, seq)
+                answer_id = self._send_answer(request, member, body, refs, resolve, at, seq)
             if self.table.set_first_response(request.request_id, at):
                 self.table.add_event(request.request_id, at, f"{seq}.first", "first_response", author=member.id)
         self.conversation.move_status(request.request_id, lambda status: after_staff_answer(status, resolve),
                                       at, seq, by=member.id)
-        return StaffReplyResult("resolved" if resolve else "answered", answer_id)
+        return answer_id
 
     def _send_answer(self, request: Request, member: StaffMember, body: str, refs, resolve: bool, at: str,
                      seq: str) -> str:

@@ -119,7 +119,8 @@ class IntakeService:
         return StaffPages(config=self.config, table=self.table, store=self.store, templates=self.templates,
                           clock=self.clock, outbox=self.outbox, conversation=self.conversation,
                           signin_links=self.signin_links, sessions=self.sessions,
-                          request_extras=self.approvals.page_extras if self.approvals else None)
+                          request_extras=self.approvals.page_extras if self.approvals else None,
+                          standard_replies=self.staff_replies.standard)
 
     # --- email ----------------------------------------------------------------------------------
 

@@ -42,7 +42,7 @@ class StaffPages:
     def __init__(self, *, config: DeskConfig, table, store, templates: Templates, clock: Clock, outbox: Outbox,
                  conversation: Conversation, signin_links: SigninLinks, sessions: Sessions,
                  request_extras: Callable[[Request, StaffMember, str], dict] | None = None,
-                 new_id: Callable[[], str] = lambda: secrets.token_urlsafe(18)):
+                 new_id: Callable[[], str] = lambda: secrets.token_urlsafe(18), standard_replies=None):
         self.config = config
         self.table = table
         self.store = store
@@ -55,6 +55,8 @@ class StaffPages:
         self.request_extras = request_extras
         """Route work fills the request page's optional blocks (route map, analysis, actions) here."""
         self.new_id = new_id
+        self.standard_replies = standard_replies
+        """The standard replies the request page offers and sends (service/standard_replies.py)."""
         self._staff_by_email = {str(m.email).lower(): m for m in config.staff}
 
     def active_member(self, staff_id: str | None) -> StaffMember | None:
@@ -115,6 +117,8 @@ class StaffPages:
         view = request_view(self.config, request, messages, self.table.events(request_id), lang,
                             self.clock.now(), extras)
         view["note_once"] = self.new_id()
+        view["standard_replies"] = self.standard_replies.choices(request, member, lang) if self.standard_replies else []
+        view["reply_once"] = self.new_id()
         return view
 
     def _shown(self, message: dict) -> dict:
@@ -147,3 +151,11 @@ class StaffPages:
             raise
         self.table.finish(key, {"note": seq}, now)
         return True
+
+    def send_standard_reply(self, member: StaffMember, request_id: str, name: str, own_words: str, resolve: bool,
+                            once: str | None) -> str:
+        """The page's "Send this reply": 'sent', 'busy', 'no_request' or 'unknown_reply' (see StandardReplies)."""
+        if self.standard_replies is None:
+            return "unknown_reply"
+        return self.standard_replies.from_page(member, request_id, name, own_words=own_words, resolve=resolve,
+                                               once=once, now=self.clock.now())

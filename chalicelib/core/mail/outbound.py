@@ -146,6 +146,7 @@ def staff_notification(config: DeskConfig, templates: Templates, request: Reques
         "signature": summary_of(signature, 800),
         "note": summary_of(note, 2000),
         "page_url": page_url,
+        "standard_replies": [r.name for r in config.replies if r.offered_for(request.category)],
     }
     domain = config.desk.mail_domain
     first = message_id_for("assigned", f"{request.request_id}.{member.id}", domain)

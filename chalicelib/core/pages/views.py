@@ -133,6 +133,9 @@ def _event_detail(config: DeskConfig, request: Request, event: dict, lang: str) 
         category = next((c for c in config.categories if c.id == event.get("category")), None)
         shown = category.name.get(lang) if category else event.get("category", "")
         return f"{shown}, {word(texts.PRIORITY, event.get('priority', ''), lang)}"
+    if name == "staff_replied" and event.get("template"):
+        reply = next((r for r in config.replies if r.name == event.get("template")), None)
+        return reply.title.get(lang) if reply else str(event.get("template"))
     if name == "facts_provided":
         labels = {f.id: f.label.get(lang) for c in config.categories for f in c.required_facts}
         return ", ".join(labels.get(f, f) for f in event.get("facts") or [])

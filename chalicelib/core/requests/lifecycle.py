@@ -15,7 +15,7 @@ OPEN_STATUSES = ("new", "open", "waiting_customer", *ROUTE_STATUSES)
 CONVERSATION_STATUSES = ("new", "open", "waiting_customer")
 """Where a route may start (or restart, from its results)."""
 
-COMMANDS = ("resolve", "note", "assign")
+COMMANDS = ("resolve", "note", "assign", "reply")
 
 
 def after_customer_message(status: str) -> str:
@@ -40,11 +40,13 @@ def after_staff_answer(status: str, resolve: bool) -> str:
 class StaffReply:
     """What a staff member's reply asks the desk to do."""
     command: str | None
-    """None (send the text as the answer), 'resolve', 'note', 'assign', or 'unknown'."""
+    """None (send the text as the answer), 'resolve', 'note', 'assign', 'reply', or 'unknown'."""
     argument: str
-    """The rest of the command line: whom to assign to; the unknown command's name."""
+    """The rest of the command line: whom to assign to; the standard reply's name; the unknown command's name."""
     body: str
-    """The text after the command line (the answer, the note)."""
+    """The text after the command line (the answer, the note; with `#reply`, the words before the standard text)."""
+    resolve: bool = False
+    """`#reply <name> #resolve`, or `#reply` and `#resolve` on the first two lines: send and resolve."""
 
 
 _COMMAND_LINE = re.compile(r"^[ \t]*#([^\W\d_][\w-]*)[ \t]*(.*)$", re.UNICODE)
@@ -66,12 +68,40 @@ def parse_staff_reply(text: str) -> StaffReply:
         return StaffReply(None, "", "\n".join(lines).strip())
     word, rest = match.group(1).lower(), match.group(2).strip()
     body = "\n".join(lines[1:]).strip()
+    if word in ("reply", "resolve"):
+        combined = _standard_reply(word, rest, body)
+        if combined is not None:
+            return combined
     if word in COMMANDS:
         if word != "assign" and rest:
             body = f"{rest}\n{body}".strip()
             rest = ""
         return StaffReply(word, rest, body)
     return StaffReply("unknown", word, body)
+
+
+def _standard_reply(word: str, rest: str, body: str) -> StaffReply | None:
+    """`#reply <name> [#resolve] [words]`, optionally with `#resolve` on the line before or after it.
+
+    None for a `#resolve` that is not followed by a `#reply` line (an ordinary resolve)."""
+    if word == "resolve":
+        if rest:
+            return None
+        following = parse_staff_reply(body)
+        if following.command != "reply":
+            return None
+        return StaffReply("reply", following.argument, following.body, resolve=True)
+    name, words = (rest.split(None, 1) + ["", ""])[:2]
+    words = words.strip()
+    resolve = False
+    flag = re.match(r"#resolve\b[ \t]*", words, re.IGNORECASE)
+    if flag:
+        resolve, words = True, words[flag.end():]
+    if not resolve:
+        after = body.split("\n", 1)
+        if after[0].strip().lower() == "#resolve":
+            resolve, body = True, (after[1] if len(after) > 1 else "").strip()
+    return StaffReply("reply", name.strip().lower(), f"{words}\n{body}".strip(), resolve=resolve)
 
 
 def staff_member_named(config, name: str):
