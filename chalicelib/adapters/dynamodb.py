@@ -38,9 +38,12 @@ def _epoch(moment: datetime) -> int:
 
 
 class DeskTable:
-    def __init__(self, table):
-        """`table` is a boto3 DynamoDB Table resource."""
+    def __init__(self, table, lease_scale: float = 1.0):
+        """`table` is a boto3 DynamoDB Table resource. `lease_scale` is desk seconds per wall second:
+        a claim's lease covers a function's run in wall time, so on the embedded stack's scaled clock
+        (an hour a second) a 120 s lease still lasts 120 wall seconds, not 33 ms."""
         self._table = table
+        self.lease_scale = lease_scale
         from botocore.exceptions import ClientError  # boto3 is only imported by adapters
 
         self._client_error = ClientError
@@ -80,7 +83,7 @@ class DeskTable:
                 ExpressionAttributeNames={"#s": "state", "#ttl": "ttl"},
                 ExpressionAttributeValues={":claimed": "claimed", ":released": "released", ":at": iso(now),
                                            ":now": _epoch(now),
-                                           ":lease": _epoch(now + timedelta(seconds=lease_seconds)),
+                                           ":lease": _epoch(now + timedelta(seconds=lease_seconds * self.lease_scale)),
                                            ":ttl": _epoch(now + timedelta(days=30))},
             )
             return "claimed", None
@@ -462,7 +465,7 @@ class DeskTable:
         While it is being sent the mail stays in the queue under its lease's end, where a later run
         finds it if the sender died.
         """
-        lease = now + timedelta(seconds=lease_seconds)
+        lease = now + timedelta(seconds=lease_seconds * self.lease_scale)
         try:
             result = self._table.update_item(
                 Key={"PK": f"OUT#{outbox_id}", "SK": "-"},
