@@ -228,7 +228,9 @@ class RemoteDesk:
 
     def route_state(self, request_id: str) -> dict:
         view = self._get(f"/_local/requests/{urllib.parse.quote(request_id)}")
-        running = view["status"] == "in_approval" or any(s.get("state") == "waiting" for s in view["stages"])
+        stages = (view.get("route") or {}).get("stages") or []
+        running = view["status"] == "in_approval" or any(s.get("state") == "active" for s in stages) \
+            or any(s.get("state") == "waiting" for s in view["stages"])
         return {"status": view["status"], "route_result": view.get("route_result"), "running": running,
                 "stages": view["stages"], "tasks": view["tasks"]}
 
@@ -398,7 +400,8 @@ class Simulation:
     # -- reading the desk's mail as its recipients do --
 
     def _read_mail(self) -> None:
-        self.desk.settle()
+        if self.tally.routes_started:
+            self.desk.settle()
         for mail in self.desk.new_mail():
             recipients = [str(t).lower() for t in (mail.get("to") or [])]
             ids = self._request_ids(mail)
@@ -410,6 +413,9 @@ class Simulation:
                     self.customer_mail[request_id] = mail
                     if any(SURVEY_LINK.search(urllib.parse.urlsplit(u).path) for u in mail.get("links") or []):
                         self._survey(request_id, mail)
+            task = self._task_of(mail)
+            if task is not None:
+                self.task_mail.setdefault(task, {"links": {}, "mail": mail})["mail"] = mail
             for url in mail.get("links") or []:
                 path = urllib.parse.urlsplit(url).path
                 if not path.startswith("/act/"):
@@ -421,6 +427,23 @@ class Simulation:
                 entry = self.task_mail.setdefault(key, {"links": {}, "mail": mail})
                 entry["links"][action.action] = url
                 entry["mail"] = mail
+
+    @staticmethod
+    def _task_of(mail: dict) -> tuple[str, str, int, str] | None:
+        """The task a task mail is about, from its Message-ID (<task.<request>.<stage>.<cycle>.<person>…>):
+        with --to the links cannot be read without the desk's key, so staff decide by replying."""
+        found = re.match(r"<task\.([a-z]+-\d{4}-\d+)\.([a-z0-9_]+)\.(\d+)\.([a-z0-9_]+)[.@]",
+                         mail.get("message_id") or "")
+        return (found[1].upper(), found[2], int(found[3]), found[4]) if found else None
+
+    def _actions(self, stage_id: str) -> tuple[str, ...]:
+        from chalicelib.core.routes.model import ACTIONS
+
+        for route in self.config.routes:
+            for stage in route.stages:
+                if stage.id == stage_id:
+                    return ACTIONS[stage.kind]
+        return ("approve",)
 
     def _request_ids(self, mail: dict) -> list[str]:
         text = f"{mail.get('subject') or ''} {mail.get('message_id') or ''} {mail.get('reply_to') or ''}"
@@ -481,7 +504,6 @@ class Simulation:
     def _opened(self, message, outcome: dict) -> None:
         request_id = outcome["request_id"]
         self._read_mail()
-        stored = self.desk.route_state(request_id) if isinstance(self.desk, LocalDesk) else {}
         category = message.category
         self.tally.categories[category] = self.tally.categories.get(category, 0) + 1
         self.tally.languages[message.lang] = self.tally.languages.get(message.lang, 0) + 1
@@ -495,7 +517,7 @@ class Simulation:
                         resolve=self.rng.random() < 0.55, reopen=self.rng.random() < 0.05,
                         missing_need=category == "order" and not message.states_need)
         self.threads[request_id] = thread
-        if outcome.get("status") == "in_approval" or stored.get("running"):
+        if outcome.get("status") == "in_approval":
             self._route_started(thread)
         if thread.missing_need and self.rng.random() < 0.7:
             self.at(self.now + timedelta(hours=self.rng.uniform(0.5, 20)), lambda: self.give_need(thread))
@@ -526,8 +548,7 @@ class Simulation:
         self.tally.needs_given += 1
         thread.missing_need = False
         self._read_mail()
-        if not thread.route and (outcome.get("status") == "in_approval"
-                                 or self.desk.route_state(thread.request_id).get("running")):
+        if not thread.route and outcome.get("status") == "in_approval":
             self._route_started(thread)
 
     def customer_reply(self, thread: Thread) -> None:
@@ -622,8 +643,8 @@ class Simulation:
                                 if (t["stage"], int(t["cycle"]), t["person"]) == (name, cycle, person)), None)
                 if current is None or current["state"] != "open":
                     continue
-                action = self._decide(name, cycle, tuple(task["links"]))
-                if self.rng.random() < 0.7:
+                action = self._decide(name, cycle, self._actions(name))
+                if self.rng.random() < 0.7 and action in task["links"]:
                     self.desk.click(task["links"][action], "comment=" + urllib.parse.quote("ok"))
                     self.tally.route_decisions_by_link += 1
                 else:
