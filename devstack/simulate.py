@@ -17,6 +17,7 @@ they are reported as pending.
 from __future__ import annotations
 
 import heapq
+from email.utils import parseaddr
 import json
 import re
 import secrets
@@ -406,8 +407,10 @@ class Simulation:
             recipients = [str(t).lower() for t in (mail.get("to") or [])]
             ids = self._request_ids(mail)
             staff = [self.staff_by_email[r] for r in recipients if r in self.staff_by_email]
+            answerable = "+s." in (mail.get("reply_to") or "")
+            # Only a staff reply address answers the customer (a task mail's address decides the task).
             for request_id in ids:
-                for member in staff:
+                for member in staff if answerable else ():
                     self.notice[(request_id, member.id)] = mail
                 if not staff and request_id in self.threads:
                     self.customer_mail[request_id] = mail
@@ -538,7 +541,7 @@ class Simulation:
         raw = mime(customer.email, customer.name, to, subject, text, self.message_id(customer.email.split("@")[1]),
                    in_reply_to=in_reply_to)
         self.tally.mail_posts += 1
-        outcome = self.desk.mail(raw, [to])
+        outcome = self.desk.mail(raw, [parseaddr(to)[1] or to])
         self._count_outcome(outcome)
         self.tally.customer_replies += 1
         return outcome
@@ -586,7 +589,7 @@ class Simulation:
         raw = mime(str(member.email), member.name, to, subject, text, self.message_id(domain),
                    in_reply_to=in_reply_to, headers=PASS.format(address=member.email, domain=domain))
         self.tally.mail_posts += 1
-        outcome = self.desk.mail(raw, [to])
+        outcome = self.desk.mail(raw, [parseaddr(to)[1] or to])
         action = outcome.get("staff_action") or outcome.get("outcome") or "?"
         self.tally.staff_actions[action] = self.tally.staff_actions.get(action, 0) + 1
         if action in ("answered", "resolved"):
@@ -674,7 +677,7 @@ class Simulation:
                    self.message_id(domain), in_reply_to=mail.get("message_id"),
                    headers=PASS.format(address=member.email, domain=domain))
         self.tally.mail_posts += 1
-        self.desk.mail(raw, [to])
+        self.desk.mail(raw, [parseaddr(to)[1] or to])
 
     # -- the satisfaction survey (pending until the CSAT part is merged) --
 
@@ -695,7 +698,7 @@ class Simulation:
 
     def summary(self) -> dict:
         routes = {"started": self.tally.routes_started, "approved": 0, "not_approved": 0, "running": 0,
-                  "other": 0, "stuck": self.tally.routes_stuck}
+                  "ended_otherwise": 0, "stuck": self.tally.routes_stuck}
         for thread in self.threads.values():
             if not thread.route:
                 continue
@@ -708,7 +711,7 @@ class Simulation:
             elif result == "not_approved" or state.get("status") == "not_approved":
                 routes["not_approved"] += 1
             else:
-                routes["other"] += 1
+                routes["ended_otherwise"] += 1
         t = self.tally
         steps = self.desk.optional_steps()
         steps["answer survey"] = steps["answer survey"] and bool(self.surveys)
@@ -744,7 +747,7 @@ def format_summary(s: dict) -> str:
         f"of which giving a missing monthly need {s['needs_given']})",
         f"  left unanswered    {s['left_unanswered']}",
         f"  routes             started {routes['started']}: approved {routes['approved']}, not approved "
-        f"{routes['not_approved']}, still running {routes['running']}, other {routes['other']}"
+        f"{routes['not_approved']}, still running {routes['running']}, ended otherwise {routes['ended_otherwise']}"
         + (f", stuck {routes['stuck']}" if routes["stuck"] else ""),
         f"  route decisions    {s['route_decisions']['by_link']} by link, {s['route_decisions']['by_reply']} by reply",
         f"  surveys answered   {s['surveys_answered']}",
