@@ -17,7 +17,7 @@ def simulated():
     try:
         desk = LocalDesk(stack)
         mark = desk.mark
-        simulation = Simulation(desk, load_config(DEFAULT_CONFIG), days=2, per_day=6, seed=11)
+        simulation = Simulation(desk, load_config(DEFAULT_CONFIG), days=2, per_day=4, seed=11)
         summary = simulation.run()
         table = stack.session.resource("dynamodb").Table(stack.resources.table_name)
         items = []
@@ -37,11 +37,11 @@ def simulated():
 
 def test_every_request_the_summary_counts_is_in_the_desks_table(simulated):
     summary, requests, _, _ = simulated
-    assert summary["first_messages"] == 12
+    assert summary["first_messages"] == 8
     assert summary["requests_created"] == len(requests) > 0
     assert summary["stored"]["requests"] == len(requests)
     assert sum(summary["stored"]["by_status"].values()) == len(requests)
-    assert summary["requests_created"] + summary["ignored"] + summary["other_outcomes"] == 12
+    assert summary["requests_created"] + summary["ignored"] + summary["other_outcomes"] == 8
 
 
 def test_the_mail_the_summary_counts_is_what_ses_sent(simulated):
