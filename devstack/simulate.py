@@ -670,7 +670,8 @@ class Simulation:
 
         member = self.staff[person]
         lang = next((lang for lang in member.languages if lang in ("ru", "en", "zh")), "en")
-        word = REPLY_WORDS[action].get(lang) or REPLY_WORDS[action]["en"]
+        words = REPLY_WORDS.get(action, {})
+        word = words.get(lang) or words.get("en") or action
         domain = str(member.email).split("@")[1]
         to = mail.get("reply_to") or str(self.config.desk.address)
         raw = mime(str(member.email), member.name, to, "Re: " + (mail.get("subject") or ""), f"{word}\nok",
