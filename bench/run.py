@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from bench import Pipeline
-from bench import routes
+from bench import aws_cost, routes
 from bench.coldstack import RAW_KEY, ColdStack, ColdStartFailed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -420,7 +420,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action=argparse.BooleanOptionalAction, default=None,
                         help="profile (default: only when a target is missed)")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--cost-requests", type=int, default=COST_REQUESTS,
+                        help="orders counted for figure (d), scaled to 1,000 (1000: no scaling)")
+    parser.add_argument("--only-cost", action="store_true",
+                        help="run figure (d) alone and update its entries in the results file")
     args = parser.parse_args(argv)
+    if args.only_cost:
+        return only_cost(args)
     if args.quick:
         args.rounds, args.cold_runs = 3, 4
     os.environ["TZ"] = "UTC"
@@ -467,6 +473,9 @@ def main(argv: list[str] | None = None) -> int:
         "route_rejected_usd_per_1000_requests": {"value": round(rejected.usd_per_1000_requests, 4), "unit": "USD",
                                                  "target": None},
     }
+    log(f"\n(d) AWS cost of 1,000 orders through {routes.ROUTE}, from operations counted on the embedded stack")
+    d = aws_cost.bench_cost(args.cost_requests, COST_BATCH, log)
+    figures.update(cost_figures(d))
     verdicts = {name: verdict(f["value"], f["target"]) for name, f in figures.items() if f["target"] is not None}
     for name, v in verdicts.items():
         figures[name]["verdict"] = v
@@ -505,6 +514,7 @@ def main(argv: list[str] | None = None) -> int:
             "counted": "states entered in GetExecutionHistory (RouteMachines.transitions)",
             "scenarios": {s.name: {"description": s.description, **c[s.name].to_dict()} for s in routes.SCENARIOS},
         },
+        "aws_cost": d,
     }
 
     log("\nworst files (pipeline vs stdlib, median ms per call):")
@@ -549,6 +559,39 @@ def main(argv: list[str] | None = None) -> int:
     log(f"      one rejection at summarize: {rejected.per_person_task:.2f} per person task  ({rejected.transitions} "
         f"per request, {rejected.person_tasks} person tasks; ${rejected.usd_per_1000_requests:.2f} per 1,000 "
         f"requests; at ${routes.USD_PER_1000_TRANSITIONS} per 1,000 transitions)")
+    log(f"  (d) AWS cost of 1,000 orders: ${d['total_usd']:.2f}, {d['ratio']:.2f}x the SES cost of their mail "
+        f"(${d['floor_usd']:.2f}; target <= {aws_cost.cost.TARGET_RATIO}x)  {verdicts['aws_cost_vs_ses_floor']}")
+    log(f"wrote {_shown(args.out)}")
+    return 0
+
+
+COST_REQUESTS = 100
+"""Orders counted for figure (d) by default: about 4-10 s each on the shared 2-core machine, so 1,000
+would take hours; the counts are scaled linearly to 1,000 (and the output says so)."""
+COST_BATCH = 20
+
+
+def cost_figures(d: dict) -> dict:
+    return {
+        "aws_cost_vs_ses_floor": {"value": round(d["ratio"], 3), "unit": "x", "target": aws_cost.cost.TARGET_RATIO},
+        "aws_usd_per_1000_orders": {"value": round(d["total_usd"], 4), "unit": "USD", "target": None},
+        "ses_usd_per_1000_orders": {"value": round(d["floor_usd"], 4), "unit": "USD", "target": None},
+    }
+
+
+def only_cost(args) -> int:
+    """Figure (d) alone, merged into the results file as it is."""
+    def log(text: str = "") -> None:
+        print(text, flush=True)
+
+    d = aws_cost.bench_cost(args.cost_requests, COST_BATCH, log)
+    results = json.loads(args.out.read_text(encoding="utf-8")) if args.out.exists() else {"context": {}}
+    context = results.pop("context", {})
+    figures = {**results, **cost_figures(d)}
+    figures["aws_cost_vs_ses_floor"]["verdict"] = verdict(d["ratio"], aws_cost.cost.TARGET_RATIO)
+    context["aws_cost"] = d
+    args.out.write_text(json.dumps({**figures, "context": context}, indent=2, ensure_ascii=False) + "\n",
+                        encoding="utf-8")
     log(f"wrote {_shown(args.out)}")
     return 0
 

@@ -223,6 +223,13 @@ def cmd_outbox(args) -> int:
     return 0 if not retry_id or result["result"] in ("sent", "queued") else 1
 
 
+def cmd_simulate(args) -> int:
+    from .simulate import run
+
+    return run(args.days, args.per_day, args.seed, to=args.to, config_path=args.config, as_json=args.json,
+               quiet=args.quiet)
+
+
 def main(argv: list[str] | None = None) -> int:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", help="desk config file (default config/desk.toml)")
@@ -279,6 +286,21 @@ def main(argv: list[str] | None = None) -> int:
     routes.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 when a configured route has no definition file")
     routes.set_defaults(func=cmd_routes)
+    simulate = sub.add_parser(
+        "simulate", help="drive days of realistic traffic through the desk and print what happened",
+        description="Customers write (mail as SES delivers it, and the web form) in ru/en/zh, staff answer by "
+                    "replying to their mail, some #resolve, customers write back, approval routes are decided "
+                    "through the task mail's links or by reply, some requests go overdue. Runs on an embedded "
+                    "desk of its own whose clock moves through the days (gone when the command ends), or with "
+                    "--to on a running `./rf serve`. The same --seed gives the same counts.")
+    simulate.add_argument("--days", type=int, default=30)
+    simulate.add_argument("--per-day", type=int, default=200, help="first messages a day (mail and form)")
+    simulate.add_argument("--seed", type=int, default=1)
+    simulate.add_argument("--to", metavar="URL", help="a running desk (`./rf serve`), e.g. http://127.0.0.1:8000")
+    simulate.add_argument("--config", help="desk config file (default config/desk.toml)")
+    simulate.add_argument("--json", action="store_true", help="print the summary as JSON")
+    simulate.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
+    simulate.set_defaults(func=cmd_simulate)
     args = parser.parse_args(argv)
     if getattr(args, "time_scale", 1.0) <= 0:
         parser.error("--time-scale must be positive")

@@ -45,7 +45,8 @@ class LambdaContext:
 class EmbeddedStack:
     def __init__(self, time_scale: float = 1.0, config_path: str | Path | None = None,
                  public_url: str = "http://127.0.0.1:8000", prefix: str = "requestflow",
-                 ses_failure_rate: float | None = None, ses_failure_seed: int | None = None):
+                 ses_failure_rate: float | None = None, ses_failure_seed: int | None = None,
+                 clock=None, in_process: bool = False, on_session=None, task_pump: bool = True):
         from .faults import failure_settings
 
         env_rate, env_seed = failure_settings()
@@ -54,6 +55,18 @@ class EmbeddedStack:
         self.flaky_ses = None
         """The fault-injecting SES client (RF_SES_FAILURE_RATE), when one is set."""
         self.time_scale = time_scale
+        self._given_clock = clock
+        """A clock to run the desk on instead of the scaled one (the simulation moves its own)."""
+        self.in_process = in_process
+        """moto patched into this process (no HTTP hop to a moto server): for the simulation's speed."""
+        self._mock = None
+        self._on_session = on_session
+        """Called with the boto3 session before any client is made from it (the bench registers its
+        botocore event hooks there, so every client of the desk inherits them)."""
+        self.task_pump = task_pump
+        """False: nothing delivers the task queue in the background; the owner calls handle_task_messages."""
+        self.invocation_listeners: list = []
+        """Called with (handler name, seconds) after each handler call the stack makes (the bench's meter)."""
         self.config_path = Path(config_path) if config_path else None
         self.public_url = public_url
         self.prefix = prefix
@@ -80,6 +93,13 @@ class EmbeddedStack:
         for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                            "AWS_DEFAULT_REGION": REGION, "TZ": "UTC"}.items():
             os.environ.setdefault(key, value)
+        if self.in_process:
+            from moto import mock_aws
+
+            self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
+            self._mock.start()
+            self._build()
+            return self
         port = free_port()
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         self.moto.start()
@@ -105,11 +125,13 @@ class EmbeddedStack:
 
         self.session = boto3.session.Session(region_name=REGION, aws_access_key_id="testing",
                                              aws_secret_access_key="testing")
-        self.resources = create_resources(Clients.from_session(self.session, self.endpoint), prefix=self.prefix,
+        if self._on_session is not None:
+            self._on_session(self.session)
+        self.resources = create_resources(Clients.from_session(self.session, self.endpoint or None), prefix=self.prefix,
                                           parameters={"PublicUrl": self.public_url})
         settings = Settings(table=self.resources.table_name, bucket=self.resources.bucket,
                             signing_key_param=self.resources.signing_key_param, public_url=self.public_url,
-                            config_path=self.config_path or DEFAULT_CONFIG, endpoint_url=self.endpoint,
+                            config_path=self.config_path or DEFAULT_CONFIG, endpoint_url=self.endpoint or None,
                             task_queue_url=self.resources.task_queue_url,
                             route_machine_prefix=f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{self.prefix}-route-",
                             route_role_arn=f"arn:aws:iam::{ACCOUNT}:role/{self.prefix}-routes",
@@ -118,17 +140,18 @@ class EmbeddedStack:
                            "RF_SIGNING_KEY_PARAM": settings.signing_key_param, "RF_PUBLIC_URL": self.public_url,
                            "RF_CONFIG": str(settings.config_path), "RF_AWS_ENDPOINT": self.endpoint,
                            "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"})
-        self.clock = ScaledClock(scale=self.time_scale)
+        self.clock = self._given_clock or ScaledClock(scale=self.time_scale)
         # Locally nobody reads EMF: counting would only print metric blobs into the terminal.
         self.settings = settings
         self.desk = build_desk(settings, clock=self.clock, session=self.session, count=lambda _: None)
         self._inject_faults()
         composition.install(self.desk)
-        self.s3 = self.session.client("s3", endpoint_url=self.endpoint)
-        self.sqs = self.session.client("sqs", endpoint_url=self.endpoint)
-        self.sfn = self.session.client("stepfunctions", endpoint_url=self.endpoint)
-        self._task_pump = threading.Thread(target=self._pump_tasks, name="task-pump", daemon=True)
-        self._task_pump.start()
+        self.s3 = self.session.client("s3", endpoint_url=self.endpoint or None)
+        self.sqs = self.session.client("sqs", endpoint_url=self.endpoint or None)
+        self.sfn = self.session.client("stepfunctions", endpoint_url=self.endpoint or None)
+        if self.task_pump:
+            self._task_pump = threading.Thread(target=self._pump_tasks, name="task-pump", daemon=True)
+            self._task_pump.start()
 
     def reconfigure(self, config_path: str | Path) -> None:
         """Rebuild the desk with another configuration on the same AWS (a changed route becomes a new
@@ -162,11 +185,26 @@ class EmbeddedStack:
                                       "eventSource": "aws:sqs", "eventSourceARN": self.resources.task_queue_arn,
                                       "awsRegion": REGION}]}
                 try:
-                    self.handlers.on_task_message(event, LambdaContext())
+                    self.invoke("on_task_message", event)
                     self.sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
                 except Exception as exc:  # noqa: BLE001 - redelivered after the visibility timeout
                     if not self._stop.is_set():
                         print(f"task pump: {type(exc).__name__}: {exc}", flush=True)
+
+    def handle_task_messages(self, max_messages: int = 10) -> int:
+        """One receive from the task queue, each message handled by on_task_message and deleted, in this
+        thread (for a stack made with task_pump=False); how many were handled."""
+        queue = self.resources.task_queue_url
+        got = self.sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=max_messages, WaitTimeSeconds=0,
+                                       VisibilityTimeout=30).get("Messages", [])
+        for message in got:
+            event = {"Records": [{"messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"],
+                                  "body": message["Body"], "attributes": {}, "messageAttributes": {},
+                                  "eventSource": "aws:sqs", "eventSourceARN": self.resources.task_queue_arn,
+                                  "awsRegion": REGION}]}
+            self.invoke("on_task_message", event)
+            self.sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+        return len(got)
 
     def stop(self) -> None:
         self._stop.set()
@@ -176,6 +214,9 @@ class EmbeddedStack:
         if self.moto:
             self.moto.stop()
             self.moto = None
+        if self._mock is not None:
+            self._mock.stop()
+            self._mock = None
 
     # --- what AWS does around the handlers ------------------------------------------------------
 
@@ -189,6 +230,15 @@ class EmbeddedStack:
     @property
     def app(self):
         return self.handlers.app
+
+    def invoke(self, name: str, event: dict):
+        """Call one of app.py's handlers as Lambda would, telling the invocation listeners its duration."""
+        start = time.perf_counter()
+        try:
+            return getattr(self.handlers, name)(event, LambdaContext())
+        finally:
+            for listener in self.invocation_listeners:
+                listener(name, time.perf_counter() - start)
 
     def ingest(self, raw: bytes, recipients: list[str] | None = None) -> dict:
         """Store `raw` as SES's S3 action would and deliver SES's SNS notification to the handler."""
@@ -229,7 +279,7 @@ class EmbeddedStack:
                                       "Message": json.dumps(notification),
                                       "Timestamp": datetime.now(timezone.utc).isoformat(),
                                       "MessageAttributes": {}}}]}
-        outcomes = self.handlers.on_inbound_mail(event, LambdaContext())
+        outcomes = self.invoke("on_inbound_mail", event)
         return outcomes[0]
 
     def run_schedules_once(self) -> None:
@@ -237,7 +287,7 @@ class EmbeddedStack:
                  "source": "aws.events", "account": ACCOUNT, "time": self.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
                  "region": REGION, "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/send_outbox"],
                  "detail": {}}
-        self.handlers.send_outbox(event, LambdaContext())
+        self.invoke("send_outbox", event)
 
     def pump(self, every_desk_seconds: float = 300.0, poll_seconds: float = 1.0) -> threading.Thread:
         """Until the stack stops: deliver mail stored under inbound/ and fire the schedules on the
