@@ -89,3 +89,18 @@ def on_inbound_mail(event):
 @app.schedule("rate(5 minutes)")
 def send_outbox(event):
     return entrypoints.send_outbox(event.context)
+
+
+@app.schedule("rate(5 minutes)")
+def sla_scan(event):
+    return entrypoints.sla_scan(event.context)
+
+
+@app.route("/sla/reassign/{token}", methods=["GET"])
+def sla_reassign_page(token):
+    return entrypoints.sla_reassign_page(app.current_request, token)
+
+
+@app.route("/sla/reassign/{token}", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+def sla_reassign_post(token):
+    return entrypoints.sla_reassign_post(app.current_request, token)

@@ -54,4 +54,4 @@ def status_change(request, new_status: str, at: str, calendar: BusinessCalendar)
     moved = {t: iso(calendar.add(parse_iso(d), paused)) for t, d in due.items()}
     total = float(getattr(request, "sla_paused_minutes", 0) or 0) + paused
     return PauseChange({"due_first_response": moved["first_response"], "due_resolution": moved["resolution"],
-                        "sla_paused_minutes": round(total, 3)}, ("sla_paused_at",), moved[target])
+                        "sla_paused_minutes": int(round(total))}, ("sla_paused_at",), moved[target])
