@@ -129,3 +129,29 @@ def test_a_round_the_clock_calendar_is_allowed():
                                                       ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}))
     start = msk(2026, 11, 7, 23, 0)
     assert config.calendar.business.add(start, 120) == start + timedelta(hours=2)
+
+
+def test_a_route_stage_due_in_a_day_with_reminders_every_four_hours_counts_working_time():
+    from chalicelib.core.routes.model import StageSpec
+    from chalicelib.core.routes.progress import stage_due, timer_for
+
+    stage = StageSpec("approve", {"en": "Approve"}, "approve", ("role:accountant",), due_minutes=24 * 60,
+                      remind_minutes=4 * 60)
+    started = msk(2026, 11, 6, 16, 0)
+    due = stage_due(stage, started, MOSCOW)
+    assert due == msk(2026, 11, 9, 16, 0), "one working day after Friday 16:00 is Monday 16:00"
+    timer = timer_for(stage, started, due, MOSCOW)
+    assert timer.next_wake(started, False) == msk(2026, 11, 9, 11, 0), "the first reminder: 2 h Friday, 2 h Monday"
+    assert timer.next_wake(msk(2026, 11, 7, 12, 0), False) == msk(2026, 11, 9, 11, 0)
+    assert timer.next_wake(msk(2026, 11, 9, 11, 0), False) == msk(2026, 11, 9, 15, 0)
+    assert timer.next_wake(msk(2026, 11, 9, 15, 0), False) == due
+    assert timer.next_wake(due, True) == msk(2026, 11, 10, 11, 0), "after the deadline: every 4 working hours"
+
+
+def test_a_route_stage_of_two_days_is_due_two_working_days_later():
+    from chalicelib.core.routes.model import StageSpec
+    from chalicelib.core.routes.progress import stage_due
+
+    stage = StageSpec("execute", {"en": "Start"}, "execute", ("assignee",), due_minutes=2 * 24 * 60)
+    assert stage_due(stage, msk(2026, 12, 30, 10, 0), MOSCOW) == msk(2027, 1, 11, 10, 0)
+    assert stage_due(stage, msk(2026, 12, 30, 10, 0)) == msk(2027, 1, 1, 10, 0), "without a calendar: wall time"

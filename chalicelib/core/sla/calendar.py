@@ -98,6 +98,12 @@ class BusinessCalendar:
                 total += end - begin
         return total.total_seconds() / 60
 
+    def period_minutes(self, total_minutes: int) -> int:
+        """Business minutes of a route period stored as whole minutes with 24-hour days (a route
+        version's snapshot): each full day counts as a usual working day, the rest as it is."""
+        days, rest = divmod(int(total_minutes), 1440)
+        return days * self.day_minutes + rest
+
     def add_period(self, start: datetime, days: int = 0, hours: int = 0, minutes: int = 0) -> datetime:
         """A route's period on this calendar: a day is a usual working day (2 days: two working days)."""
         return self.add(start, days * self.day_minutes + hours * 60 + minutes)
