@@ -100,3 +100,18 @@ def send_outbox(event):
 @app.on_sns_message(topic=entrypoints.FEEDBACK_TOPIC)
 def on_mail_feedback(event):
     return entrypoints.mail_feedback(event.to_dict(), event.context)
+
+
+@app.schedule("rate(5 minutes)")
+def sla_scan(event):
+    return entrypoints.sla_scan(event.context)
+
+
+@app.route("/sla/reassign/{token}", methods=["GET"])
+def sla_reassign_page(token):
+    return entrypoints.sla_reassign_page(app.current_request, token)
+
+
+@app.route("/sla/reassign/{token}", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+def sla_reassign_post(token):
+    return entrypoints.sla_reassign_post(app.current_request, token)

@@ -31,7 +31,7 @@ def build_desk(settings: Settings, clock: Clock | None = None, session=None, cou
     table = session.resource("dynamodb", endpoint_url=settings.endpoint_url).Table(settings.table)
     secret = signing_key(client("ssm"), settings.signing_key_param)
     clock = clock or SystemClock()
-    return IntakeService(
+    desk = IntakeService(
         config=config,
         table=DeskTable(table, lease_scale=settings.time_scale),
         store=MailStore(client("s3", config=Config(signature_version="s3v4")), settings.bucket),
@@ -45,6 +45,8 @@ def build_desk(settings: Settings, clock: Clock | None = None, session=None, cou
         signin_links=SigninLinks(secret, settings.public_url, clock),
         sessions=Sessions(secret, clock),
     )
+    desk.sla_links = _sla_links(secret, settings.public_url)
+    return desk
 
 
 def _approvals(desk, settings: Settings, secret: bytes, sfn_client):
@@ -92,3 +94,23 @@ def desk():
 @lru_cache(maxsize=1)
 def _desk_from_env():
     return build_desk(Settings.from_env())
+
+
+def _sla_links(secret: bytes, public_url: str):
+    from .core.sla.links import ReassignLinks
+
+    return ReassignLinks(secret, public_url)
+
+
+def sla_of(service):
+    """The SLA scan and the red-zone links of a desk (built on first use, kept on the desk)."""
+    found = getattr(service, "_sla_desk", None)
+    if found is None:
+        from .service.sla import SlaDesk
+
+        found = SlaDesk(config=service.config, table=service.table, templates=service.templates,
+                        outbox=service.outbox, conversation=service.conversation, clock=service.clock,
+                        reply_addresses=service.reply_addresses, links=service.sla_links,
+                        signin_links=service.signin_links)
+        service._sla_desk = found
+    return found

@@ -511,3 +511,41 @@ def staff_send_reply(request, request_id: str) -> Response:
                            link_text=word(_REPLY_TEXTS, "back", context.lang), home_url="../../work")
     return _see_other(f"../{request_id}" + (f"?lang={lang}" if lang else "") + "#rf-conversation")
 
+
+# --- SLA: the scan and the red zone's reassign link -------------------------------------------------
+
+_REASSIGN_STATUS = {"tampered": 400, "expired": 410, "moved": 409, "missing": 404}
+
+
+def sla_scan(context=None) -> dict:
+    """The scheduled SLA scan: reminders at the due time, the red zone after the margin."""
+    from .composition import sla_of
+
+    with invocation(context):
+        return sla_of(desk()).scan()
+
+
+def _reassign_page(result) -> Response:
+    from .core.sla.mail import page_texts
+
+    t = page_texts(result.lang)
+    if result.kind == "ready":
+        view = {k: v for k, v in result.view.items() if k != "action"}
+        return _page("pages/sla_reassign.html.j2", result.lang, t=t, **view)
+    title, text = t[result.kind]
+    names = {"holder": result.view.get("holder", ""), "to": result.view.get("to", "")}
+    return _message_page(result.lang, 200 if result.kind == "done" else _REASSIGN_STATUS[result.kind],
+                         title.format(**names), text.format(**names))
+
+
+def sla_reassign_page(request, token: str) -> Response:
+    """GET only shows the confirmation page: mail security scanners open every link."""
+    from .composition import sla_of
+
+    return _reassign_page(sla_of(desk()).open_reassign(token))
+
+
+def sla_reassign_post(request, token: str) -> Response:
+    from .composition import sla_of
+
+    return _reassign_page(sla_of(desk()).reassign(token))

@@ -215,19 +215,27 @@ class DeskTable:
             raise
 
     def change_status(self, request_id: str, expected: str, status: str, at: str, *,
-                      open_due: str | None = None) -> bool:
+                      open_due: str | None = None, extra: dict | None = None, remove: tuple[str, ...] = ()) -> bool:
         """Move the request from `expected` to `status`; False when its status is no longer `expected`.
 
         Open requests stay in the sparse OPEN index under `open_due`; resolved and closed ones leave it.
+        `extra` / `remove`: attributes set / removed in the same write (the SLA clock's pause).
         """
-        names = {"#s": "status"}
-        values = {":from": expected, ":to": status, ":at": at, ":one": 1}
-        update = "SET #s = :to, status_since = :at, version = version + :one"
+        names = {"#s": "status", **{f"#x{i}": k for i, k in enumerate(extra or {})},
+                 **{f"#r{i}": k for i, k in enumerate(remove)}}
+        values = {":from": expected, ":to": status, ":at": at, ":one": 1,
+                  **{f":x{i}": v for i, v in enumerate((extra or {}).values())}}
+        update = "SET #s = :to, status_since = :at, version = version + :one" + "".join(
+            f", #x{i} = :x{i}" for i in range(len(extra or {})))
+        removed = [f"#r{i}" for i in range(len(remove))]
         if status in ("resolved", "closed"):
-            update += ", resolved_at = :at REMOVE GSI2PK, GSI2SK"
+            update += ", resolved_at = :at"
+            removed += ["GSI2PK", "GSI2SK"]
         else:
             update += ", GSI2PK = :open, GSI2SK = :due"
             values.update({":open": "OPEN", ":due": open_due or at})
+        if removed:
+            update += " REMOVE " + ", ".join(removed)
         return self._conditional_update(request_id, update, "#s = :from", names, values)
 
     def set_first_response(self, request_id: str, at: str) -> bool:
@@ -612,3 +620,35 @@ class DeskTable:
         """Task items (PK=REQ#<id>, SK=TASK#<stage>#<cycle>#<person>, GSI3PK=TASKS#<person>) still open."""
         return [item for item in self._query_assignee_index(f"TASKS#{staff_id}", limit)
                 if item.get("state") == "open"]
+
+    # --- SLA ------------------------------------------------------------------------------------
+
+    def sla_due(self, until: str, limit: int = 200) -> list[dict]:
+        """Open requests whose next SLA alarm (their place in the OPEN index) is at or before `until`,
+        earliest first: a query of the sparse index, never a scan of the table."""
+        return [i for i in self._queue("OPEN", limit, until) if i.get("type") == "request"]
+
+    def claim_sla_level(self, request_id: str, target: str, level: str, due: str, statuses: tuple[str, ...]) -> bool:
+        """Mark the level (`reminder`, `red_zone`) of a target as sent for this due time, if it was not,
+        the due time is still `due` and the status one of `statuses`; False when someone else did or
+        the request moved on. Two overlapping scans: one of them sends."""
+        condition = ("#due = :due AND #s IN (" + ", ".join(f":s{i}" for i in range(len(statuses))) + ")"
+                     " AND (attribute_not_exists(#flag) OR #flag <> :due)")
+        if target == "first_response":
+            condition += " AND (attribute_not_exists(first_response_at) OR attribute_type(first_response_at, :null))"
+        values = {":due": due, **{f":s{i}": s for i, s in enumerate(statuses)}}
+        if target == "first_response":
+            values[":null"] = "NULL"
+        return self._conditional_update(request_id, "SET #flag = :due", condition,
+                                        {"#due": f"due_{target}", "#s": "status", "#flag": f"sla_{target}_{level}"},
+                                        values)
+
+    def set_sla_alarm(self, request_id: str, expected: str, alarm: str) -> bool:
+        """Move the request's place in the OPEN index from `expected` to its next SLA alarm; False when a
+        status change moved it meanwhile (that one wins)."""
+        return self._conditional_update(request_id, "SET GSI2SK = :alarm", "GSI2PK = :open AND GSI2SK = :old",
+                                        None, {":alarm": alarm, ":open": "OPEN", ":old": expected})
+
+    def open_counts(self, staff_ids: list[str]) -> dict[str, int]:
+        """Open requests per person (the counters kept by every status change and reassignment)."""
+        return {name.split("#", 1)[1]: n for name, n in self.counters([f"open#{s}" for s in staff_ids]).items()}

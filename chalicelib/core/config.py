@@ -18,6 +18,7 @@ import pickle
 import re
 import sys
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache, cached_property
 from pathlib import Path
 from typing import IO, Annotated, Any, Callable, Literal
@@ -260,12 +261,90 @@ class AssignmentSection(_Strict):
     strategy: Literal["round_robin", "least_loaded"] = "round_robin"
 
 
+Hours = Annotated[float, _Limits(gt=0)]
+
+
+@_section
+class SlaTargets(_Strict):
+    """A category's own targets (business hours per priority); a priority it leaves out keeps the default."""
+    first_response_hours: dict[Literal["normal", "urgent"], Hours] = field(default_factory=dict)
+    resolution_hours: dict[Literal["normal", "urgent"], Hours] = field(default_factory=dict)
+
+
 @_section
 class SlaSection(_Strict):
-    first_response_hours: dict[Literal["normal", "urgent"], float] = field(
+    """Targets in business hours of the `[calendar]`; the clock stops while the request waits for the customer."""
+    first_response_hours: dict[Literal["normal", "urgent"], Hours] = field(
         default_factory=lambda: {"normal": 24, "urgent": 4})
-    resolution_hours: dict[Literal["normal", "urgent"], float] = field(
+    resolution_hours: dict[Literal["normal", "urgent"], Hours] = field(
         default_factory=lambda: {"normal": 72, "urgent": 24})
+    red_zone_hours: Hours = 4
+    """Business hours past a due time after which the department's manager is told (the red zone)."""
+    categories: dict[str, SlaTargets] = field(default_factory=dict)
+    """Per-category overrides: `[sla.categories.complaint] first_response_hours = { normal = 8 }`."""
+
+    def hours(self, target: str, category: str, priority: str) -> float:
+        """The target ('first_response' or 'resolution') of a category and priority, in business hours."""
+        own = self.categories.get(category)
+        if own is not None:
+            value = getattr(own, f"{target}_hours").get(priority)  # type: ignore[call-overload]
+            if value is not None:
+                return value
+        defaults = getattr(self, f"{target}_hours")
+        return defaults.get(priority, defaults.get("normal", 24))
+
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)\s*-\s*(?:([01]\d|2[0-3]):([0-5]\d)|(24):(00))$")
+
+
+def _working_hours(text: str) -> str:
+    """"09:00-18:00": the end after the start (24:00 is midnight at the end of the day)."""
+    match = _HHMM.match(text.strip())
+    if not match:
+        raise ValueError(f"{text!r} is not a span of time like '09:00-18:00'")
+    start = int(match.group(1)) * 60 + int(match.group(2))
+    end = int(match.group(3) or match.group(5)) * 60 + int(match.group(4) or match.group(6))
+    if end <= start:
+        raise ValueError(f"{text!r}: the end is not after the start")
+    return text.strip()
+
+
+def _time_zone(name: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{name!r} is not an IANA time zone (e.g. 'Europe/Moscow')") from None
+    return name
+
+
+WorkingHours = Annotated[str, _Check(_working_hours)]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+@_section
+class CalendarSection(_Strict):
+    """The business calendar SLA targets and route deadlines run on."""
+    timezone: Annotated[str, _Check(_time_zone)] = "UTC"
+    working_hours: dict[Weekday, WorkingHours] = field(
+        default_factory=lambda: {d: "09:00-18:00" for d in ("mon", "tue", "wed", "thu", "fri")})
+    """Weekdays left out are days off."""
+    holidays: list[date] = field(default_factory=list)
+    extra_working_days: list[date] = field(default_factory=list)
+    """Days off by the weekday that are worked (a moved working Saturday), with the usual hours."""
+
+    @cached_property
+    def business(self):
+        """This calendar as a `core.sla.calendar.BusinessCalendar`."""
+        from .sla.calendar import WEEKDAYS, BusinessCalendar
+
+        def span(text: str) -> tuple[int, int]:
+            start, end = (part.strip() for part in text.split("-"))
+            return tuple(int(p[:2]) * 60 + int(p[3:]) for p in (start, end))  # type: ignore[return-value]
+
+        return BusinessCalendar(self.timezone, {WEEKDAYS.index(d): span(h) for d, h in self.working_hours.items()},
+                                frozenset(self.holidays), frozenset(self.extra_working_days))
 
 
 STAGE_KINDS = ("approve", "summarize", "acknowledge", "execute", "investigate", "respond")
@@ -443,6 +522,7 @@ class DeskConfig(_Strict):
     priority: PrioritySection = field(default_factory=PrioritySection)
     assignment: AssignmentSection = field(default_factory=AssignmentSection)
     sla: SlaSection = field(default_factory=SlaSection)
+    calendar: CalendarSection = field(default_factory=CalendarSection)
     default_category: str = "question"
     departments: list[Department]
     staff: list[StaffMember]
@@ -503,7 +583,16 @@ def _references_resolve(config: DeskConfig) -> DeskConfig:
     for i, route in enumerate(config.routes):
         _routes_resolve(config, i, route, categories, departments, staff)
     _replies_resolve(config)
+    _sla_resolves(config, categories)
     return config
+
+
+def _sla_resolves(config: DeskConfig, categories: set[str]) -> None:
+    for category in config.sla.categories:
+        if category not in categories:
+            raise ValueError(f"sla.categories.{category}: unknown category {category!r}")
+    if not config.calendar.working_hours:
+        raise ValueError("calendar.working_hours: at least one weekday needs working hours")
 
 
 def _routes_resolve(config: DeskConfig, i: int, route: Route, categories: set[str], departments: set[str],

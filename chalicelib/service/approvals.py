@@ -9,7 +9,7 @@ one decision and the token is answered once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from ..core.mail.outbound import staff_language
 from ..core.clock import Clock, iso, parse_iso
@@ -19,7 +19,7 @@ from ..core.requests.lifecycle import CONVERSATION_STATUSES, ROUTE_STATUSES
 from ..core.requests.models import Request
 from ..core.routes.links import ActionLinks, TaskAction
 from ..core.routes.model import RouteVersion, StageSpec
-from ..core.routes.progress import condition_holds, stage_outcome, timer_for, wait_seconds
+from ..core.routes.progress import condition_holds, stage_due, stage_outcome, timer_for, wait_seconds
 from .outbox import Outbox
 
 
@@ -95,8 +95,9 @@ class Approvals:
         return True
 
     def _stage_ctx(self, route: RouteVersion, stage: StageSpec, cycle: int, now: datetime) -> dict:
-        due = now + timedelta(minutes=stage.due_minutes)
-        timer = timer_for(stage, now, due)
+        calendar = self.config.calendar.business
+        due = stage_due(stage, now, calendar)
+        timer = timer_for(stage, now, due, calendar)
         return {"stage": stage.id, "cycle": cycle, "started": iso(now), "due": iso(due), "go": "start",
                 "wait": wait_seconds(now, timer.next_wake(now, False), self.time_scale)}
 
@@ -180,7 +181,7 @@ class Approvals:
             self.machines.succeed(token, {**self._next_ctx(route, stage, cycle, now), "go": "next"}
                                   if outcome != "rejected" else {**ctx, "go": "reject"})
             return "settled"
-        timer = timer_for(stage, parse_iso(item["started_at"]), parse_iso(item["due"]))
+        timer = timer_for(stage, parse_iso(item["started_at"]), parse_iso(item["due"]), self.config.calendar.business)
         reason = timer.wake_reason(now, bool(item.get("escalated")))
         open_people = [t["person"] for t in self.table.tasks(request.request_id, stage.id, cycle)
                        if t["state"] == "open"]

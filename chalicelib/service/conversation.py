@@ -19,9 +19,11 @@ CUSTOMER_KINDS = ("email", "form", "reply")
 
 
 class Conversation:
-    def __init__(self, *, table, store):
+    def __init__(self, *, table, store, calendar=None):
         self.table = table
         self.store = store
+        self.calendar = calendar
+        """The business calendar the SLA clock runs on (core.sla.calendar); None: the clock never pauses."""
 
     def store_attachments(self, request_id: str, seq: str, attachments: list) -> list[AttachmentRef]:
         refs = []
@@ -80,8 +82,9 @@ class Conversation:
             new = decide(request.status)
             if new == request.status:
                 return request
-            due = request.due_resolution if request.first_response_at else request.due_first_response
-            if self.table.change_status(request_id, request.status, new, at, open_due=due):
+            pause = self._sla_pause(request, new, at)
+            if self.table.change_status(request_id, request.status, new, at, open_due=pause.open_due,
+                                        extra=pause.set, remove=pause.remove):
                 self.table.add_event(request_id, at, f"{seq}.status", "status_changed",
                                      **{"from": request.status, "to": new, "by": by})
                 was_open, is_open = request.status in OPEN_STATUSES, new in OPEN_STATUSES
@@ -90,3 +93,12 @@ class Conversation:
                 request.status = new
                 return request
         raise RuntimeError(f"status of {request_id} kept changing; giving up after {attempts} attempts")
+
+    def _sla_pause(self, request: Request, new: str, at: str):
+        """The SLA clock's part of a status change: it stops while the request waits for the customer."""
+        from ..core.sla.targets import PauseChange, current_target, status_change
+
+        if self.calendar is None:
+            due = request.due_resolution if current_target(request) == "resolution" else request.due_first_response
+            return PauseChange({}, (), due)
+        return status_change(request, new, at, self.calendar)

@@ -21,8 +21,9 @@ from ..core.links import StatusLinks
 from ..core.pages.session import Sessions, SigninLinks
 from ..core.requests.lifecycle import after_customer_message
 from ..core.requests.models import AttachmentRef, InboundOutcome, Message, Request
-from ..core.mail.outbound import acknowledgement, due, single_line, staff_language, staff_notification
+from ..core.mail.outbound import acknowledgement, single_line, staff_language, staff_notification
 from ..core.render import Templates
+from ..core.sla.targets import due_times
 from ..core.requests.tickets import ReplyAddresses, ticket_number, ticket_period
 from .answers import StaffReplies
 from .conversation import PREVIEW_CHARS, Conversation
@@ -91,7 +92,7 @@ class IntakeService:
         self._staff_by_email = {str(s.email).lower(): s for s in config.staff}
         self.outbox = Outbox(table=table, store=store, mailer=mailer, clock=clock, count=count,
                              settings=config.outbox)
-        self.conversation = Conversation(table=table, store=store)
+        self.conversation = Conversation(table=table, store=store, calendar=config.calendar.business)
         self.staff_replies = StaffReplies(config=config, table=table, templates=templates,
                                           conversation=self.conversation, outbox=self.outbox,
                                           reply_addresses=reply_addresses, status_links=status_links,
@@ -390,13 +391,13 @@ class IntakeService:
         ticket, at = reserved["ticket"], reserved["at"]
         assignee = config.staff_member(reserved["assignee"])
         now = parse_iso(at)
+        due_at = due_times(config.sla, config.calendar.business, c.category, c.priority, now)
         request = Request(
             request_id=ticket, ticket=ticket, status="new", source=new.source, category=c.category,
             department=category.department, priority=c.priority, language=new.language,
             customer_email=new.customer_email, customer_name=single_line(new.customer_name, 200),
             subject=single_line(new.subject, 2000) or "(no subject)", assignee=assignee.id, created_at=at,
-            due_first_response=iso(due(now, config.sla.first_response_hours[c.priority])),
-            due_resolution=iso(due(now, config.sla.resolution_hours[c.priority])),
+            due_first_response=due_at["first_response"], due_resolution=due_at["resolution"],
             reply_address=self.reply_addresses.for_request(ticket), missing_facts=list(c.missing_facts),
             facts={**c.facts, **(new.facts or {})}, phone=new.phone, raw_key=new.raw_key,
         )

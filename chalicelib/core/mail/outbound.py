@@ -48,7 +48,7 @@ def acknowledgement(config: DeskConfig, templates: Templates, request: Request, 
     lang = customer_language(request.language)
     category = config.category(request.category)
     missing = [f.label.get(lang) for f in category.required_facts if f.id in request.missing_facts]
-    hours = config.sla.first_response_hours[request.priority]  # type: ignore[index]
+    hours = config.sla.hours("first_response", request.category, request.priority)
     view = {
         "lang": lang,
         "title": request.ticket,

@@ -110,3 +110,17 @@ def word(table: dict, key: str, lang: str, fallback: str | None = None) -> str:
 
 def text(key: str, lang: str, **values) -> str:
     return word(MESSAGES, key, lang).format(**values)
+
+
+# The SLA ladder (service/sla.py): its events and its mail, as the staff pages name them.
+EVENT.update({
+    "sla_reminder_sent": {"en": "SLA reminder to the assignee", "ru": "Напоминание о сроке исполнителю",
+                          "zh": "已向处理人发送期限提醒"},
+    "sla_red_zone": {"en": "Red zone: the manager was told", "ru": "Красная зона: сообщено руководителю",
+                     "zh": "红色区域：已通知主管"},
+})
+KIND.update({
+    "sla_reminder": {"en": "SLA reminder", "ru": "Напоминание о сроке", "zh": "期限提醒"},
+    "sla_red_zone": {"en": "Red-zone email to the manager", "ru": "Письмо руководителю о красной зоне",
+                     "zh": "发给主管的红色区域邮件"},
+})

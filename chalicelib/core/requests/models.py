@@ -47,6 +47,10 @@ class Request:
     route_started_at: str | None = None
     route_result: str | None = None
     """How the route ended: 'approved' or 'not_approved' (a manager may change a forced result)."""
+    sla_paused_at: str | None = None
+    """Since when the SLA clock stands still (the request waits for the customer)."""
+    sla_paused_minutes: float = 0
+    """Business minutes the request waited for the customer, already added to its due times."""
 
 
 @dataclass

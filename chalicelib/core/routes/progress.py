@@ -69,14 +69,19 @@ def stage_outcome(stage: StageSpec, decisions: list[str | None]) -> str | None:
 
 @dataclass(frozen=True)
 class Timer:
-    """When a stage started, its deadline and the reminders due before it."""
+    """When a stage started, its deadline and the reminders due before it. With a business calendar
+    the reminder period is business time (nights, weekends and holidays do not count)."""
     started: datetime
     deadline: datetime
     remind_every: timedelta | None
+    calendar: object | None = None
+    """A core.sla.calendar.BusinessCalendar, or None: wall time."""
 
     def next_wake(self, now: datetime, escalated: bool) -> datetime:
         """The next moment the stage's timer should fire: a reminder, the deadline, or (after the
         deadline, once escalated) the next reminder of the waiting person."""
+        if self.calendar is not None:
+            return self._next_business_wake(now)
         if now < self.deadline:
             if self.remind_every:
                 k = math.floor((now - self.started) / self.remind_every) + 1
@@ -88,6 +93,20 @@ class Timer:
         k = math.floor((now - self.deadline) / step) + 1
         return self.deadline + k * step
 
+    def _next_business_wake(self, now: datetime) -> datetime:
+        calendar = self.calendar
+        every = self.remind_every.total_seconds() / 60 if self.remind_every else None
+        if now < self.deadline:
+            if every:
+                k = math.floor(calendar.between(self.started, now) / every) + 1
+                reminder = calendar.add(self.started, k * every)
+                if reminder < self.deadline:
+                    return reminder
+            return self.deadline
+        step = every or max(1.0, calendar.between(self.started, self.deadline))
+        k = math.floor(calendar.between(self.deadline, now) / step) + 1
+        return calendar.add(self.deadline, k * step)
+
     def wake_reason(self, now: datetime, escalated: bool) -> str:
         """What a timer firing at `now` means: 'remind' before the deadline, 'deadline' the first time
         after it, 'remind' again after escalation."""
@@ -96,8 +115,20 @@ class Timer:
         return "remind" if escalated else "deadline"
 
 
-def timer_for(stage: StageSpec, started: datetime, due: datetime) -> Timer:
-    return Timer(started, due, timedelta(minutes=stage.remind_minutes) if stage.remind_minutes else None)
+def timer_for(stage: StageSpec, started: datetime, due: datetime, calendar=None) -> Timer:
+    """The stage's timer; with a business calendar its reminder period counts working time."""
+    minutes = stage.remind_minutes
+    if minutes and calendar is not None:
+        minutes = calendar.period_minutes(minutes)
+    return Timer(started, due, timedelta(minutes=minutes) if minutes else None, calendar)
+
+
+def stage_due(stage: StageSpec, started: datetime, calendar=None) -> datetime:
+    """The stage's deadline: its due period after `started`, in business time when a calendar is given
+    (a 2-day period is two working days)."""
+    if calendar is None:
+        return started + timedelta(minutes=stage.due_minutes)
+    return calendar.add(started, calendar.period_minutes(stage.due_minutes))
 
 
 def wait_seconds(now: datetime, until: datetime, time_scale: float = 1.0) -> int:
