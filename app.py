@@ -89,3 +89,18 @@ def on_inbound_mail(event):
 @app.schedule("rate(5 minutes)")
 def send_outbox(event):
     return entrypoints.send_outbox(event.context)
+
+
+@app.route("/survey/{token}", methods=["GET"])
+def survey_page(token):
+    return entrypoints.survey_page(app.current_request, token)
+
+
+@app.route("/survey/{token}", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+def survey_post(token):
+    return entrypoints.survey_post(app.current_request, token)
+
+
+@app.schedule("rate(1 hour)")
+def close_and_survey(event):
+    return entrypoints.close_and_survey(event.context)

@@ -225,6 +225,8 @@ class EmbeddedStack:
                  "region": REGION, "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/send_outbox"],
                  "detail": {}}
         self.handlers.send_outbox(event, LambdaContext())
+        self.handlers.close_and_survey({**event, "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/close_and_survey"]},
+                                       LambdaContext())
 
     def pump(self, every_desk_seconds: float = 300.0, poll_seconds: float = 1.0) -> threading.Thread:
         """Until the stack stops: deliver mail stored under inbound/ and fire the schedules on the
