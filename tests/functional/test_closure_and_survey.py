@@ -11,6 +11,7 @@ from chalice.test import Client
 from app import app
 
 from .test_staff_answers import CUSTOMER, customer_mail, notification_of, staff_reply
+from .test_staff_pages import sign_in, text_of
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 SURVEY_LINK = re.compile(r"https?://\S+/survey/[^\s?]+\?score=[1-5]")
@@ -182,6 +183,19 @@ def test_a_low_rating_emails_the_department_manager_with_the_score_the_comment_a
     assert "/staff/signin/" in alert["text"], "a link to the request's staff page"
     [alerted] = events(desk, outcome.request_id, "low_rating_alerted")
     assert alerted["score"] == 2 and alerted["manager"] == manager.id
+
+    [link] = re.findall(r"https?://\S+/staff/signin/\S+", alert["text"])
+    cookie, landed = sign_in(client, link)
+    page = client.http.get(f"/staff/requests/{outcome.request_id}", headers={"Cookie": cookie})
+    assert landed.headers["Location"].endswith(f"requests/{outcome.request_id}")
+    assert "2/5: “The delivery was two days late.”" in text_of(page.body), "the request's page shows the rating"
+
+
+def test_a_high_rating_alerts_nobody(desk, client):
+    outcome, _ = resolve(desk)
+    before = len(desk.sent())
+    assert post(client, links_of(surveys(desk)[0])[2], score="3").status_code == 200
+    assert len(desk.sent()) == before and events(desk, outcome.request_id, "low_rating_alerted") == []
 
 
 # --- reopening and closing -----------------------------------------------------------------------------

@@ -33,6 +33,15 @@ EVENT = {
                                  "zh": "未经验证的以员工名义发送的邮件"},
 }
 
+EVENT.update({
+    "survey_sent": {"en": "Survey sent to the customer", "ru": "Клиенту отправлен опрос", "zh": "已向客户发送调查"},
+    "survey_answered": {"en": "The customer rated the request", "ru": "Клиент оценил заявку", "zh": "客户已评分"},
+    "low_rating_alerted": {"en": "Low rating: the manager was told", "ru": "Низкая оценка: руководитель уведомлён",
+                           "zh": "低评分：已通知负责人"},
+    "reopened": {"en": "Reopened", "ru": "Открыта снова", "zh": "已重新打开"},
+})
+"""Closure and the survey (service/closure.py)."""
+
 KIND = {
     "email": {"en": "Email from the customer", "ru": "Письмо клиента", "zh": "客户邮件"},
     "form": {"en": "Web form", "ru": "Веб-форма", "zh": "网页表单"},
