@@ -64,6 +64,9 @@ class EmbeddedStack:
 
         from moto.server import ThreadedMotoServer
 
+        from .atomic import make_moto_writes_atomic
+
+        make_moto_writes_atomic()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
         for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",

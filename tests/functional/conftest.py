@@ -11,6 +11,7 @@ from chalicelib import composition
 from chalicelib.composition import build_desk
 from chalicelib.core.clock import FixedClock
 from chalicelib.settings import DEFAULT_CONFIG, Settings
+from devstack.atomic import make_moto_writes_atomic
 from devstack.resources import Clients, create_resources
 
 REGION = "eu-west-1"
@@ -64,6 +65,7 @@ def clock():
 
 @pytest.fixture
 def desk(clock, monkeypatch):
+    make_moto_writes_atomic()
     with mock_aws():
         session = boto3.session.Session(region_name=REGION)
         resources = create_resources(Clients.from_session(session), prefix="rftest")
