@@ -180,7 +180,7 @@ class Closure:
             at = iso(now)
             won = self.table.close_request(request_id, status, since, at, REASONS[status])
             if won:
-                self.table.add_event(request_id, at, "closed", "status_changed",
+                self.table.add_event(request_id, at, "desk.close", "status_changed",
                                      **{"from": status, "to": "closed", "by": "desk", "reason": REASONS[status]})
                 if status in OPEN_STATUSES:
                     self.table.increment(f"open#{record['assignee']}", -1)

@@ -58,6 +58,8 @@ KIND = {
     "notice": {"en": "Notice to staff", "ru": "Сообщение сотруднику", "zh": "发给员工的提示"},
 }
 
+KIND.update({"survey": {"en": "Satisfaction survey", "ru": "Опрос об удовлетворённости", "zh": "满意度调查"}})
+
 DUE = {"first_response": {"en": "first answer", "ru": "первый ответ", "zh": "首次答复"},
        "resolution": {"en": "resolution", "ru": "решение", "zh": "解决"}}
 
