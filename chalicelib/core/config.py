@@ -259,25 +259,6 @@ class SlaSection(_Strict):
         default_factory=lambda: {"normal": 72, "urgent": 24})
 
 
-@_section
-class SurveySection(_Strict):
-    """The satisfaction survey a customer gets when their request is resolved."""
-    low_rating: Annotated[int, _Limits(ge=1, le=5)] = 2
-    """An answer of this score or lower is sent to the department's manager."""
-    link_days: Annotated[int, _Limits(ge=1, le=365)] = 30
-    """How long the survey links stay valid."""
-
-
-@_section
-class ClosureSection(_Strict):
-    """When the desk closes requests by itself."""
-    reopen_days: Annotated[int, _Limits(ge=1, le=365)] = 7
-    """A customer's reply within this many days of the resolution reopens the request; after it the
-    request is closed."""
-    waiting_customer_days: Annotated[int, _Limits(ge=1, le=365)] = 14
-    """A request waiting on the customer this long is closed, with a notice to the customer."""
-
-
 STAGE_KINDS = ("approve", "summarize", "acknowledge", "execute", "investigate")
 _REJECTABLE = ("approve", "summarize")
 _PEOPLE = re.compile(r"^(?:assignee|department_manager|(?:staff|role|manager):[a-z0-9_.-]+)$")
@@ -357,6 +338,25 @@ class Route(_Strict):
     categories: list[str]
     stages: list[RouteStage]
     condition: Annotated[dict[str, Any], _Check(_condition)] = field(default_factory=dict)
+
+
+@_section
+class SurveySection(_Strict):
+    """The satisfaction survey a customer gets when their request is resolved."""
+    low_rating: Annotated[int, _Limits(ge=1, le=5)] = 2
+    """An answer of this score or lower is sent to the department's manager."""
+    link_days: Annotated[int, _Limits(ge=1, le=365)] = 30
+    """How long the survey links stay valid."""
+
+
+@_section
+class ClosureSection(_Strict):
+    """When the desk closes requests by itself."""
+    reopen_days: Annotated[int, _Limits(ge=1, le=365)] = 7
+    """A customer's reply within this many days of the resolution reopens the request; after it the
+    request is closed."""
+    waiting_customer_days: Annotated[int, _Limits(ge=1, le=365)] = 14
+    """A request waiting on the customer this long is closed, with a notice to the customer."""
 
 
 @_section
