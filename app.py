@@ -115,3 +115,18 @@ def sla_reassign_page(token):
 @app.route("/sla/reassign/{token}", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
 def sla_reassign_post(token):
     return entrypoints.sla_reassign_post(app.current_request, token)
+
+
+@app.route("/survey/{token}", methods=["GET"])
+def survey_page(token):
+    return entrypoints.survey_page(app.current_request, token)
+
+
+@app.route("/survey/{token}", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+def survey_post(token):
+    return entrypoints.survey_post(app.current_request, token)
+
+
+@app.schedule("rate(1 hour)")
+def close_and_survey(event):
+    return entrypoints.close_and_survey(event.context)

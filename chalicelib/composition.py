@@ -44,6 +44,7 @@ def build_desk(settings: Settings, clock: Clock | None = None, session=None, cou
         approvals_factory=lambda desk: _approvals(desk, settings, secret, lambda: client("stepfunctions")),
         signin_links=SigninLinks(secret, settings.public_url, clock),
         sessions=Sessions(secret, clock),
+        closure_factory=lambda desk: _closure(desk, settings, secret),
     )
     desk.sla_links = _sla_links(secret, settings.public_url)
     return desk
@@ -69,6 +70,16 @@ def _approvals(desk, settings: Settings, secret: bytes, sfn_client):
     return Approvals(config=desk.config, table=desk.table, machines=machines, registry=registry,
                      outbox=desk.outbox, templates=desk.templates, clock=desk.clock, links=links, notices=notices,
                      time_scale=settings.time_scale)
+
+
+def _closure(desk, settings: Settings, secret: bytes):
+    """Closure and the satisfaction survey of a desk."""
+    from .core.requests.survey import SurveyLinks
+    from .service.closure import Closure
+
+    return Closure(config=desk.config, table=desk.table, templates=desk.templates, outbox=desk.outbox,
+                   conversation=desk.conversation, links=SurveyLinks(secret, settings.public_url),
+                   status_links=desk.status_links, signin_links=desk.signin_links, clock=desk.clock)
 
 
 _installed = None

@@ -549,3 +549,36 @@ def sla_reassign_post(request, token: str) -> Response:
     from .composition import sla_of
 
     return _reassign_page(sla_of(desk()).reassign(token))
+
+
+# --- closure and the survey ---------------------------------------------------------------------------
+
+_SURVEY_STATUS = {"form": 200, "thanks": 200, "thanks_low": 200, "invalid": 400, "already": 409,
+                  "tampered": 400, "expired": 410, "missing": 404}
+
+
+def _survey_response(page, method: str) -> Response:
+    template = "pages/survey.html.j2" if page.kind in ("form", "invalid") else "pages/survey_message.html.j2"
+    view = dict(page.view)
+    status = 200 if page.kind == "already" and method == "GET" else _SURVEY_STATUS[page.kind]
+    response = _page(template, view.pop("lang"), status, **view)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def survey_page(request, token: str) -> Response:
+    """GET /survey/{token}?score=N: the survey with N chosen. Records nothing (mail scanners open links)."""
+    query = request.query_params or {}
+    return _survey_response(desk().closure.page(token, query.get("score"), _asked_language(request)), "GET")
+
+
+def survey_post(request, token: str) -> Response:
+    """POST /survey/{token}: the answer, once per request; a second one gets a polite 409 page."""
+    fields = _form_fields(request)
+    page = desk().closure.answer(token, fields.get("score"), fields.get("comment"), _asked_language(request))
+    return _survey_response(page, "POST")
+
+
+def close_and_survey(context=None) -> dict:
+    with invocation(context):
+        return desk().closure.close_and_survey()

@@ -289,6 +289,7 @@ class EmbeddedStack:
                  "detail": {}}
         self.invoke("send_outbox", event)
         self.invoke("sla_scan", {**event, "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/sla_scan"]})
+        self.invoke("close_and_survey", {**event, "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/close_and_survey"]})
 
     def pump(self, every_desk_seconds: float = 300.0, poll_seconds: float = 1.0) -> threading.Thread:
         """Until the stack stops: deliver mail stored under inbound/ and fire the schedules on the

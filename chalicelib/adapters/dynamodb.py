@@ -652,3 +652,57 @@ class DeskTable:
     def open_counts(self, staff_ids: list[str]) -> dict[str, int]:
         """Open requests per person (the counters kept by every status change and reassignment)."""
         return {name.split("#", 1)[1]: n for name, n in self.counters([f"open#{s}" for s in staff_ids]).items()}
+
+    # --- closure and the survey ---------------------------------------------------------------
+
+    def request_record(self, request_id: str) -> dict | None:
+        """The request's whole item (status_since, closed_reason and the rest the Request model leaves out)."""
+        return self._get(f"REQ#{request_id}", "META")
+
+    def mark_for_closure(self, request_id: str, status: str, since: str) -> None:
+        """Put the request in the queue of `status` (resolved, waiting_customer) under the time it got it.
+
+        One mark per request (REQ#<id> / CLOSURE) in the sparse open_by_due index; a later status change
+        replaces an earlier mark, never the other way round. The closing job checks a mark against the
+        request before acting and drops the ones that went stale.
+        """
+        try:
+            self._table.put_item(
+                Item={"PK": f"REQ#{request_id}", "SK": "CLOSURE", "type": "closure_mark", "request_id": request_id,
+                      "status": status, "since": since, "GSI2PK": f"CLOSE#{status}", "GSI2SK": since},
+                ConditionExpression="attribute_not_exists(PK) OR since <= :since",
+                ExpressionAttributeValues={":since": since})
+        except Exception as exc:
+            if not self._is_conflict(exc):
+                raise
+
+    def closure_candidates(self, status: str, until: str, limit: int = 100) -> list[dict]:
+        """Marks of requests that got `status` at or before `until`, oldest first."""
+        return self._queue(f"CLOSE#{status}", limit, until)
+
+    def drop_closure_mark(self, request_id: str, since: str) -> None:
+        """Remove the mark, if it still is the one made at `since`."""
+        try:
+            self._table.delete_item(Key={"PK": f"REQ#{request_id}", "SK": "CLOSURE"},
+                                    ConditionExpression="since = :since", ExpressionAttributeValues={":since": since})
+        except Exception as exc:
+            if not self._is_conflict(exc):
+                raise
+
+    def close_request(self, request_id: str, expected: str, since: str, at: str, reason: str) -> bool:
+        """Close the request if it is still `expected` since `since` (the claim of the closing job: of two
+        runs, one wins); False otherwise. `closed_from` keeps `since`, so a run that stopped midway can
+        be finished by the next."""
+        return self._conditional_update(
+            request_id, "SET #s = :closed, status_since = :at, closed_at = :at, closed_reason = :reason, "
+                        "closed_from = :since, version = version + :one REMOVE GSI2PK, GSI2SK",
+            "#s = :from AND status_since = :since", {"#s": "status"},
+            {":closed": "closed", ":at": at, ":reason": reason, ":one": 1, ":from": expected, ":since": since})
+
+    def add_survey_answer(self, request_id: str, answer: dict) -> bool:
+        """Keep the customer's answer (REQ#<id> / SURVEY); False when the request has one already."""
+        return self._put_new({"PK": f"REQ#{request_id}", "SK": "SURVEY", "type": "survey_answer",
+                              "request_id": request_id, **answer})
+
+    def survey_answer(self, request_id: str) -> dict | None:
+        return self._get(f"REQ#{request_id}", "SURVEY")

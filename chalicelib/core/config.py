@@ -516,6 +516,25 @@ class OutboxSection(_Strict):
 
 
 @_section
+class SurveySection(_Strict):
+    """The satisfaction survey a customer gets when their request is resolved."""
+    low_rating: Annotated[int, _Limits(ge=1, le=5)] = 2
+    """An answer of this score or lower is sent to the department's manager."""
+    link_days: Annotated[int, _Limits(ge=1, le=365)] = 30
+    """How long the survey links stay valid."""
+
+
+@_section
+class ClosureSection(_Strict):
+    """When the desk closes requests by itself."""
+    reopen_days: Annotated[int, _Limits(ge=1, le=365)] = 7
+    """A customer's reply within this many days of the resolution reopens the request; after it the
+    request is closed."""
+    waiting_customer_days: Annotated[int, _Limits(ge=1, le=365)] = 14
+    """A request waiting on the customer this long is closed, with a notice to the customer."""
+
+
+@_section
 class DeskConfig(_Strict):
     desk: DeskSection = field(default_factory=DeskSection)
     form: FormSection = field(default_factory=FormSection)
@@ -533,6 +552,8 @@ class DeskConfig(_Strict):
     outbox: OutboxSection = field(default_factory=OutboxSection)
     replies: list[StandardReply] = field(default_factory=list)
     """Standard replies (price list, delivery terms, documents) staff send by name."""
+    survey: SurveySection = field(default_factory=SurveySection)
+    closure: ClosureSection = field(default_factory=ClosureSection)
 
     @cached_property
     def languages(self) -> tuple[str, ...]:

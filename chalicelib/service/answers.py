@@ -31,8 +31,10 @@ class StaffReplyResult:
 class StaffReplies:
     def __init__(self, *, config: DeskConfig, table, templates: Templates, conversation: Conversation,
                  outbox: Outbox, reply_addresses: ReplyAddresses, status_links: StatusLinks,
-                 signin_links=None):
+                 signin_links=None, after_resolution=None):
         self.config = config
+        self.after_resolution = after_resolution
+        """Called with (request id, time) after a `#resolve`: the survey goes out (service/closure.py)."""
         self.table = table
         self.templates = templates
         self.conversation = conversation
@@ -92,6 +94,8 @@ class StaffReplies:
                 self.table.add_event(request.request_id, at, f"{seq}.first", "first_response", author=member.id)
         self.conversation.move_status(request.request_id, lambda status: after_staff_answer(status, resolve),
                                       at, seq, by=member.id)
+        if resolve and self.after_resolution is not None:
+            self.after_resolution(request.request_id, at)
         return answer_id
 
     def _send_answer(self, request: Request, member: StaffMember, body: str, refs, resolve: bool, at: str,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from ..core.requests.closure import CLOSABLE
 from ..core.requests.lifecycle import OPEN_STATUSES
 from ..core.requests.models import AttachmentRef, Message, Request
 
@@ -90,6 +91,8 @@ class Conversation:
                 was_open, is_open = request.status in OPEN_STATUSES, new in OPEN_STATUSES
                 if was_open != is_open:
                     self.table.increment(f"open#{request.assignee}", 1 if is_open else -1)
+                if new in CLOSABLE:
+                    self.table.mark_for_closure(request_id, new, at)
                 request.status = new
                 return request
         raise RuntimeError(f"status of {request_id} kept changing; giving up after {attempts} attempts")

@@ -78,7 +78,7 @@ class IntakeService:
     def __init__(self, *, config: DeskConfig, table, store, mailer, templates: Templates, clock: Clock,
                  reply_addresses: ReplyAddresses, status_links: StatusLinks, count: Telemetry = lambda _: None,
                  wait_for_duplicate_seconds: float = 10.0, signin_links: SigninLinks | None = None,
-                 sessions: Sessions | None = None, approvals_factory=None):
+                 sessions: Sessions | None = None, approvals_factory=None, closure_factory=None):
         self.config = config
         self.table = table
         self.store = store
@@ -96,16 +96,26 @@ class IntakeService:
         self.staff_replies = StaffReplies(config=config, table=table, templates=templates,
                                           conversation=self.conversation, outbox=self.outbox,
                                           reply_addresses=reply_addresses, status_links=status_links,
-                                          signin_links=signin_links)
+                                          signin_links=signin_links, after_resolution=self._after_resolution)
         self.signin_links = signin_links
         self.sessions = sessions
         self._approvals_factory = approvals_factory
+        self._closure_factory = closure_factory
 
     @cached_property
     def approvals(self):
         """The approval routes (built on first use: most mail opens no route, and a cold start should
         not pay for loading them)."""
         return self._approvals_factory(self) if self._approvals_factory else None
+
+    @cached_property
+    def closure(self):
+        """Closure and the survey (service/closure.py), built on first use."""
+        return self._closure_factory(self) if self._closure_factory else None
+
+    def _after_resolution(self, request_id: str, at: str) -> None:
+        if self.closure is not None:
+            self.closure.after_resolution(request_id, at)
 
     def _may_route(self, category: str) -> bool:
         return self._approvals_factory is not None and any(category in r.categories for r in self.config.routes)
@@ -266,8 +276,9 @@ class IntakeService:
         self.count("threaded_customer")
         if self._facts_given(request, analysis.text or mail.text, at, seq) and self._may_route(request.category):
             self.approvals.start_if_ready(self.table.get_request(request.request_id) or request)
-        current = self.conversation.move_status(request.request_id, after_customer_message, at, seq,
-                                                by="customer") or request
+        current = (self.closure.customer_replied(request.request_id, at, seq) if self.closure is not None else
+                   self.conversation.move_status(request.request_id, after_customer_message, at, seq,
+                                                 by="customer")) or request
         member = self.config.staff_member(current.assignee)
         notification = staff_notification(
             self.config, self.templates, current, member, event="customer_replied", text=analysis.text,

@@ -54,6 +54,15 @@ EVENT = {
                            "zh": "邮件无法发送（死信）"},
 }
 
+EVENT.update({
+    "survey_sent": {"en": "Survey sent to the customer", "ru": "Клиенту отправлен опрос", "zh": "已向客户发送调查"},
+    "survey_answered": {"en": "The customer rated the request", "ru": "Клиент оценил заявку", "zh": "客户已评分"},
+    "low_rating_alerted": {"en": "Low rating: the manager was told", "ru": "Низкая оценка: руководитель уведомлён",
+                           "zh": "低评分：已通知负责人"},
+    "reopened": {"en": "Reopened", "ru": "Открыта снова", "zh": "已重新打开"},
+})
+"""Closure and the survey (service/closure.py)."""
+
 KIND = {
     "email": {"en": "Email from the customer", "ru": "Письмо клиента", "zh": "客户邮件"},
     "form": {"en": "Web form", "ru": "Веб-форма", "zh": "网页表单"},
@@ -72,6 +81,8 @@ KIND = {
     "update": {"en": "Status update to the customer", "ru": "Сообщение клиенту о ходе заявки", "zh": "发给客户的进展通知"},
     "escalation": {"en": "Escalation to the manager", "ru": "Эскалация руководителю", "zh": "上报给主管"},
 }
+
+KIND.update({"survey": {"en": "Satisfaction survey", "ru": "Опрос об удовлетворённости", "zh": "满意度调查"}})
 
 DUE = {"first_response": {"en": "first answer", "ru": "первый ответ", "zh": "首次答复"},
        "resolution": {"en": "resolution", "ru": "решение", "zh": "解决"}}

@@ -139,6 +139,9 @@ def _event_detail(config: DeskConfig, request: Request, event: dict, lang: str) 
     if name == "facts_provided":
         labels = {f.id: f.label.get(lang) for c in config.categories for f in c.required_facts}
         return ", ".join(labels.get(f, f) for f in event.get("facts") or [])
+    if name in ("survey_answered", "low_rating_alerted"):
+        comment = (event.get("comment") or "").strip()
+        return f"{event.get('score')}/5" + (f": “{comment}”" if comment else "")
     return ""
 
 
