@@ -35,7 +35,7 @@ def _ticket(out: str) -> str:
 def test_rf_demo_once_prints_the_order_its_route_and_where_to_click_then_exits():
     port = free_port()
     result = subprocess.run([str(ROOT / "rf"), "demo", "--once", "--route-demo", "--port", str(port)],
-                            cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=180)
+                            cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=600)
     out = result.stdout
     assert result.returncode == 0, out + result.stderr
     ticket = _ticket(out)
