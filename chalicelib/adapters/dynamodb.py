@@ -256,9 +256,19 @@ class DeskTable:
         return self._query_prefix(f"REQ#{request_id}", "MSG#")
 
     def add_event(self, request_id: str, at: str, seq: str, event: str, **data: Any) -> bool:
+        """Write an event once and, in the same transaction, add its KPI contributions
+        (`core.kpi.contributions`): a retry of the same event changes nothing. False when it existed."""
+        from ..core.kpi.contributions import Context, contributions, enrichment, needs
+
+        wanted = needs(event, data)
+        context = self._kpi_context(request_id, wanted, data) if wanted else Context()
+        extra = {k: v for k, v in enrichment(event, data, context).items() if k not in data and v is not None}
         item = {"PK": f"REQ#{request_id}", "SK": f"EVT#{at}#{seq}", "type": "event", "event": event,
-                "at": at, **data}
-        return self._put_new(item)
+                "at": at, **data, **extra}
+        adds = contributions(event, at, data, context)
+        if not adds:
+            return self._put_new(item)
+        return self._put_event_with_aggregates(item, adds)
 
     def events(self, request_id: str) -> list[dict]:
         return self._query_prefix(f"REQ#{request_id}", "EVT#")
@@ -509,3 +519,103 @@ class DeskTable:
         """Task items (PK=REQ#<id>, SK=TASK#<stage>#<cycle>#<person>, GSI3PK=TASKS#<person>) still open."""
         return [item for item in self._query_assignee_index(f"TASKS#{staff_id}", limit)
                 if item.get("state") == "open"]
+
+    # --- KPI aggregates (owned by the KPI work; see core/kpi and docs/KPI.md) ----------------------
+
+    def _kpi_context(self, request_id: str, wanted: set[str], data: dict):
+        from ..core.kpi.contributions import Context
+
+        context = Context()
+        if "request" in wanted:
+            context.request = self._get(f"REQ#{request_id}", "META")
+        if "events" in wanted:
+            context.events = self.events(request_id)
+        if "customer_requests" in wanted and context.request and context.request.get("customer_email"):
+            context.customer_requests = self.requests_of_customer(context.request["customer_email"])
+        if "stage" in wanted and data.get("stage") is not None and data.get("cycle") is not None:
+            context.stage = self.stage(request_id, str(data["stage"]), int(data["cycle"]))
+        if "waiting_stages" in wanted:
+            context.waiting_stages = [s["stage"] for s in self.stages(request_id) if s.get("state") == "waiting"]
+        return context
+
+    def _put_event_with_aggregates(self, item: dict, adds: list, attempts: int = 5) -> bool:
+        """One TransactWriteItems: the conditional create of the event and an ADD per aggregate item."""
+        import time
+
+        merged: dict[tuple[str, str], dict[str, int]] = {}
+        for add in adds:
+            counters = merged.setdefault((add.day, add.dimension), {})
+            for key, value in add.counters.items():
+                counters[key] = counters.get(key, 0) + value
+        name = self._table.name
+        actions = [{"Put": {"TableName": name, "Item": item,
+                            "ConditionExpression": "attribute_not_exists(PK)"}}]
+        for (day, dimension), counters in merged.items():
+            names = {f"#c{i}": k for i, k in enumerate(counters)}
+            values = {f":c{i}": v for i, v in enumerate(counters.values())}
+            actions.append({"Update": {
+                "TableName": name, "Key": {"PK": f"KPI#{day}", "SK": dimension},
+                "UpdateExpression": "SET #t = :t ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(counters))),
+                "ExpressionAttributeNames": {"#t": "type", **names},
+                "ExpressionAttributeValues": {":t": "kpi", **values}}})
+        client = self._table.meta.client  # the resource's client: it serializes Python values
+        for attempt in range(attempts):
+            try:
+                client.transact_write_items(TransactItems=actions)
+                return True
+            except self._client_error as exc:
+                if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                    raise
+                reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+                if reasons and reasons[0] == "ConditionalCheckFailed":
+                    return False
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        return False
+
+    def kpi_items(self, days: list[str]) -> list[dict]:
+        """Every aggregate item of these days (one query per day: dimensions are people and stages)."""
+        items: list[dict] = []
+        for day in days:
+            items.extend(self._query_prefix(f"KPI#{day}", ""))
+        return items
+
+    def kpi_now(self) -> list[dict]:
+        return self._query_prefix("KPI#now", "")
+
+    def open_requests(self, until: str | None = None, limit: int = 5000) -> list[dict]:
+        """Open requests (the sparse OPEN index), soonest due first; `until`: only those due by then."""
+        from boto3.dynamodb.conditions import Key
+
+        condition = Key("GSI2PK").eq("OPEN")
+        if until:
+            condition = condition & Key("GSI2SK").lte(until)
+        items, kwargs = [], {"IndexName": "open_by_due", "KeyConditionExpression": condition}
+        while len(items) < limit:
+            page = self._table.query(**kwargs)
+            items.extend(_plain(i) for i in page["Items"] if i.get("type") == "request")
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return items[:limit]
+
+    def claim_digest(self, key: str, at: str) -> bool:
+        """Take the sending of one digest (manager, period); False when someone already did."""
+        return self._put_new({"PK": f"DIGEST#{key}", "SK": "-", "type": "digest_claim", "claimed_at": at})
+
+    def all_events(self, since: str | None = None) -> list[dict]:
+        """The whole event log, oldest first (a scan: for the export, not for pages)."""
+        from boto3.dynamodb.conditions import Attr
+
+        condition = Attr("type").eq("event")
+        if since:
+            condition = condition & Attr("at").gte(since)
+        items, kwargs = [], {"FilterExpression": condition}
+        while True:
+            page = self._table.scan(**kwargs)
+            items.extend(_plain(i) for i in page["Items"])
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return sorted(items, key=lambda e: (e["at"], e["PK"], e["SK"]))

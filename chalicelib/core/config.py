@@ -341,6 +341,31 @@ class Route(_Strict):
 
 
 @_section
+class KpiSection(_Strict):
+    """What KPIs cost and count (docs/KPI.md). Costs are per month, in `currency`; a digest's period
+    takes days ÷ 30 of them."""
+    staff_cost_per_month: Annotated[float, _Limits(ge=0)] = 0.0
+    aws_cost_per_month: Annotated[float, _Limits(ge=0)] = 0.0
+    currency: str = "EUR"
+    order_categories: list[str] = field(default_factory=lambda: ["order"])
+    """Categories whose requests are orders (the conversion order → approved → execution started)."""
+    red_zone_margin_hours: Annotated[float, _Limits(ge=0)] = 4.0
+    """An open request more than this past due is in the red zone (board and digest lists)."""
+
+
+@_section
+class DigestSchedule(_Strict):
+    """One manager's digest: `[[digests]]` with the staff id, daily or weekly, language, time zone, hour."""
+    manager: str
+    period: Literal["daily", "weekly"] = "weekly"
+    language: Language | None = None
+    """Default: the manager's staff language."""
+    time_zone: str = "UTC"
+    hour: Annotated[int, _Limits(ge=0, le=23)] = 8
+    """Sent at the first kpi_digest run from this local hour on (weekly: on Mondays)."""
+
+
+@_section
 class DeskConfig(_Strict):
     desk: DeskSection = field(default_factory=DeskSection)
     form: FormSection = field(default_factory=FormSection)
@@ -354,6 +379,8 @@ class DeskConfig(_Strict):
     roles: dict[Key, list[str]] = field(default_factory=dict)
     """Named groups of staff for routes (`accountant = ["natalia"]`)."""
     routes: list[Route] = field(default_factory=list)
+    kpi: KpiSection = field(default_factory=KpiSection)
+    digests: list[DigestSchedule] = field(default_factory=list)
 
     @cached_property
     def languages(self) -> tuple[str, ...]:
@@ -403,7 +430,20 @@ def _references_resolve(config: DeskConfig) -> DeskConfig:
     categories = {c.id for c in config.categories}
     for i, route in enumerate(config.routes):
         _routes_resolve(config, i, route, categories, departments, staff)
+    _digests_resolve(config, staff)
     return config
+
+
+def _digests_resolve(config: DeskConfig, staff: set[str]) -> None:
+    from zoneinfo import ZoneInfo
+
+    for i, digest in enumerate(config.digests):
+        if digest.manager not in staff:
+            raise ValueError(f"digests[{i}].manager: unknown staff member {digest.manager!r}")
+        try:
+            ZoneInfo(digest.time_zone)
+        except (KeyError, ValueError):
+            raise ValueError(f"digests[{i}].time_zone: unknown time zone {digest.time_zone!r}") from None
 
 
 def _routes_resolve(config: DeskConfig, i: int, route: Route, categories: set[str], departments: set[str],
