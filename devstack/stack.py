@@ -225,6 +225,8 @@ class EmbeddedStack:
                  "region": REGION, "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/send_outbox"],
                  "detail": {}}
         self.handlers.send_outbox(event, LambdaContext())
+        self.handlers.kpi_digest({**event, "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/kpi_digest"]},
+                                 LambdaContext())
 
     def pump(self, every_desk_seconds: float = 300.0, poll_seconds: float = 1.0) -> threading.Thread:
         """Until the stack stops: deliver mail stored under inbound/ and fire the schedules on the
@@ -263,3 +265,15 @@ class EmbeddedStack:
 
     def clock_now(self) -> dict:
         return {"now": self.clock.now().isoformat(), "scale": self.time_scale}
+
+    # --- KPIs: the digest and the event export (./rf digest, ./rf export events) -------------------
+
+    def digest_json(self, period: str = "week") -> dict:
+        from .kpi import digest_json
+
+        return digest_json(self.desk, period)
+
+    def events_export(self, since: str | None = None) -> list[dict]:
+        from .kpi import export_events
+
+        return export_events(self.desk, since)

@@ -578,11 +578,22 @@ class DeskTable:
         """Every aggregate item of these days (one query per day: dimensions are people and stages)."""
         items: list[dict] = []
         for day in days:
-            items.extend(self._query_prefix(f"KPI#{day}", ""))
+            items.extend(self._query_all(f"KPI#{day}"))
         return items
 
     def kpi_now(self) -> list[dict]:
-        return self._query_prefix("KPI#now", "")
+        return self._query_all("KPI#now")
+
+    def _query_all(self, pk: str) -> list[dict]:
+        from boto3.dynamodb.conditions import Key
+
+        items, kwargs = [], {"KeyConditionExpression": Key("PK").eq(pk)}
+        while True:
+            page = self._table.query(**kwargs)
+            items.extend(_plain(i) for i in page["Items"])
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def open_requests(self, until: str | None = None, limit: int = 5000) -> list[dict]:
         """Open requests (the sparse OPEN index), soonest due first; `until`: only those due by then."""
