@@ -542,6 +542,25 @@ class DeskTable:
         """One TransactWriteItems: the conditional create of the event and an ADD per aggregate item."""
         import time
 
+        actions = self._event_actions(item, adds)
+        client = self._table.meta.client  # the resource's client: it serializes Python values
+        for attempt in range(attempts):
+            try:
+                client.transact_write_items(TransactItems=actions)
+                return True
+            except self._client_error as exc:
+                if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                    raise
+                reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+                if reasons and reasons[0] == "ConditionalCheckFailed":
+                    return False
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        return False
+
+    def _event_actions(self, item: dict, adds: list) -> list[dict]:
+        """The transaction's actions: Put of the event (if new), one Update (ADD) per aggregate item."""
         merged: dict[tuple[str, str], dict[str, int]] = {}
         for add in adds:
             counters = merged.setdefault((add.day, add.dimension), {})
@@ -558,21 +577,7 @@ class DeskTable:
                 "UpdateExpression": "SET #t = :t ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(counters))),
                 "ExpressionAttributeNames": {"#t": "type", **names},
                 "ExpressionAttributeValues": {":t": "kpi", **values}}})
-        client = self._table.meta.client  # the resource's client: it serializes Python values
-        for attempt in range(attempts):
-            try:
-                client.transact_write_items(TransactItems=actions)
-                return True
-            except self._client_error as exc:
-                if exc.response["Error"]["Code"] != "TransactionCanceledException":
-                    raise
-                reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
-                if reasons and reasons[0] == "ConditionalCheckFailed":
-                    return False
-                if attempt == attempts - 1:
-                    raise
-                time.sleep(0.05 * (attempt + 1))
-        return False
+        return actions
 
     def kpi_items(self, days: list[str]) -> list[dict]:
         """Every aggregate item of these days (one query per day: dimensions are people and stages)."""
