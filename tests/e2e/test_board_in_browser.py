@@ -27,7 +27,7 @@ def test_the_manager_opens_the_board_follows_a_count_to_its_requests_and_reads_t
     ticket, staff = russian_request(customer, desk_url)
     person = staff.split("@", 1)[0]
 
-    page = signed_in_manager(new_page, desk_url, "board?lang=en")
+    page = signed_in_manager(new_page, desk_url, "board")
     page.goto(f"{desk_url}/staff/board?lang=en")
     expect(page.locator("h1")).to_have_text("Board")
     expect(page.locator("html")).to_have_attribute("lang", "en")
