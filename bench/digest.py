@@ -22,6 +22,8 @@ from datetime import datetime, timedelta, timezone
 RATIO_TARGET = 1.1
 VOLUMES = (1_000, 100_000)
 EVENT_PATH_UP_TO = 1_000
+UPDATE_CHUNK = 40
+"""Counters per UpdateItem when applying summed contributions (an expression is at most 4 KB)."""
 """Volumes up to this go event by event through add_event (and are checked against the summed path)."""
 MONTH = [f"2026-11-{d:02d}" for d in range(1, 31)]
 PREVIOUS = [(datetime(2026, 10, 2) + timedelta(days=i)).strftime("%Y-%m-%d") for i in range(30)]
@@ -101,8 +103,11 @@ def write_summed(table, requests: int, staff: list[str]) -> float:
                 counters[k] = counters.get(k, 0) + v
     client = table._table.meta.client
     for (day, dimension), counters in merged.items():
-        _, update = table._event_actions({"PK": "-", "SK": "-"}, [Contribution(day, dimension, counters)])
-        client.update_item(**update["Update"])
+        names = list(counters)
+        for i in range(0, len(names), UPDATE_CHUNK):
+            part = {k: counters[k] for k in names[i:i + UPDATE_CHUNK]}
+            _, update = table._event_actions({"PK": "-", "SK": "-"}, [Contribution(day, dimension, part)])
+            client.update_item(**update["Update"])
     return time.perf_counter() - start
 
 

@@ -570,10 +570,6 @@ def _count(items) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 def digest_figure(out: Path, log) -> int:
     """(d) Items and read units a month's digest reads at 1,000 and at 100,000 requests (bench/digest.py),
     merged into the results file."""
@@ -598,3 +594,8 @@ def digest_figure(out: Path, log) -> int:
         f"{d['units_ratio']:.2f}x (target <= {digest.RATIO_TARGET}x)  "
         f"{verdict(d['items_ratio'], digest.RATIO_TARGET)} / {verdict(d['units_ratio'], digest.RATIO_TARGET)}")
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
