@@ -33,7 +33,7 @@ def build_desk(settings: Settings, clock: Clock | None = None, session=None, cou
     clock = clock or SystemClock()
     return IntakeService(
         config=config,
-        table=DeskTable(table),
+        table=DeskTable(table, transactions=not settings.endpoint_url),
         store=MailStore(client("s3", config=Config(signature_version="s3v4")), settings.bucket),
         mailer=Mailer(client("ses"), settings.ses_configuration_set),
         templates=Templates(),

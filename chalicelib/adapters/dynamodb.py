@@ -37,9 +37,12 @@ def _epoch(moment: datetime) -> int:
 
 
 class DeskTable:
-    def __init__(self, table):
-        """`table` is a boto3 DynamoDB Table resource."""
+    def __init__(self, table, transactions: bool = True):
+        """`table` is a boto3 DynamoDB Table resource. `transactions=False` writes an event and then its
+        KPI contributions as separate calls (the embedded stack: moto's server copies the whole table
+        for a TransactWriteItems and fails when another thread writes meanwhile)."""
         self._table = table
+        self._transactions = transactions
         from botocore.exceptions import ClientError  # boto3 is only imported by adapters
 
         self._client_error = ClientError
@@ -544,6 +547,13 @@ class DeskTable:
 
         actions = self._event_actions(item, adds)
         client = self._table.meta.client  # the resource's client: it serializes Python values
+        if not self._transactions:
+            put, *updates = actions
+            if not self._put_new(put["Put"]["Item"]):
+                return False
+            for update in updates:
+                client.update_item(**update["Update"])
+            return True
         for attempt in range(attempts):
             try:
                 client.transact_write_items(TransactItems=actions)
