@@ -130,3 +130,23 @@ def survey_post(token):
 @app.schedule("rate(1 hour)")
 def close_and_survey(event):
     return entrypoints.close_and_survey(event.context)
+
+
+@app.route("/staff/digest", methods=["GET"])
+def staff_digest():
+    return entrypoints.staff_digest(app.current_request)
+
+
+@app.route("/staff/board", methods=["GET"])
+def staff_board():
+    return entrypoints.staff_board(app.current_request)
+
+
+@app.route("/staff/board/list", methods=["GET"])
+def staff_board_list():
+    return entrypoints.staff_board_list(app.current_request)
+
+
+@app.schedule("rate(15 minutes)")
+def kpi_digest(event):
+    return entrypoints.kpi_digest(event.context)

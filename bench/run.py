@@ -424,9 +424,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="orders counted for figure (d), scaled to 1,000 (1000: no scaling)")
     parser.add_argument("--only-cost", action="store_true",
                         help="run figure (d) alone and update its entries in the results file")
+    parser.add_argument("--digest-only", action="store_true",
+                        help="only figure (e), the digest's reads; updates its entries in the results file")
     args = parser.parse_args(argv)
     if args.only_cost:
         return only_cost(args)
+    if args.digest_only:
+        return digest_figure(args.out, lambda text="": print(text, flush=True))
     if args.quick:
         args.rounds, args.cold_runs = 3, 4
     os.environ["TZ"] = "UTC"
@@ -546,6 +550,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({**figures, "context": context}, indent=2, ensure_ascii=False) + "\n",
                         encoding="utf-8")
+    digest_figure(args.out, log)
 
     log("\nfigures:")
     log(f"  (a) pipeline vs stdlib: {a['ratio']:.2f}x  ({a['pipeline_ms']:.2f} ms vs {a['stdlib_ms']:.2f} ms "
@@ -608,5 +613,32 @@ def _count(items) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
+def digest_figure(out: Path, log) -> int:
+    """(d) Items and read units a month's digest reads at 1,000 and at 100,000 requests (bench/digest.py),
+    merged into the results file."""
+    from bench import digest
+
+    log(f"\n(d) a month's KPI digest at {' and '.join(f'{n:,}' for n in digest.VOLUMES)} requests: what it reads")
+    d = digest.bench_digest(log)
+    results = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
+    results["digest_items_ratio_100k_vs_1k"] = {"value": round(d["items_ratio"], 3), "unit": "x",
+                                                "target": digest.RATIO_TARGET,
+                                                "verdict": verdict(d["items_ratio"], digest.RATIO_TARGET)}
+    results["digest_read_units_ratio_100k_vs_1k"] = {"value": round(d["units_ratio"], 3), "unit": "x",
+                                                     "target": digest.RATIO_TARGET,
+                                                     "verdict": verdict(d["units_ratio"], digest.RATIO_TARGET)}
+    for run in d["runs"]:
+        results[f"digest_items_read_{run['requests']}"] = {"value": run["items_read"], "unit": "items", "target": None}
+        results[f"digest_read_units_{run['requests']}"] = {"value": run["read_units_estimated"], "unit": "RCU",
+                                                           "target": None}
+    results.setdefault("context", {})["digest"] = {"method": digest.__doc__.strip(), "runs": d["runs"]}
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    log(f"  (d) digest items read, 100,000 vs 1,000 requests: {d['items_ratio']:.2f}x, read units "
+        f"{d['units_ratio']:.2f}x (target <= {digest.RATIO_TARGET}x)  "
+        f"{verdict(d['items_ratio'], digest.RATIO_TARGET)} / {verdict(d['units_ratio'], digest.RATIO_TARGET)}")
+    return 0
+
+
 if __name__ == "__main__":
     sys.exit(main())
+

@@ -33,7 +33,7 @@ def build_desk(settings: Settings, clock: Clock | None = None, session=None, cou
     clock = clock or SystemClock()
     desk = IntakeService(
         config=config,
-        table=DeskTable(table, lease_scale=settings.time_scale),
+        table=DeskTable(table, lease_scale=settings.time_scale, transactions=settings.event_transactions),
         store=MailStore(client("s3", config=Config(signature_version="s3v4")), settings.bucket),
         mailer=Mailer(client("ses"), settings.ses_configuration_set),
         templates=Templates(),

@@ -582,3 +582,64 @@ def survey_post(request, token: str) -> Response:
 def close_and_survey(context=None) -> dict:
     with invocation(context):
         return desk().closure.close_and_survey()
+# --- KPIs: the digest schedule, the digest page, the manager's board ------------------------------
+
+def kpi_digest(context=None) -> int:
+    """The kpi_digest schedule: send every manager's digest that is due (once per period)."""
+    from .service.digests import digests_of
+
+    with invocation(context):
+        return digests_of(desk()).send_due()
+
+
+def _manager_context(request, *, depth: int, here: str):
+    from .core.kpi.board import texts
+    from .service.digests import digests_of
+
+    context = staff_context(request, depth=depth, here=here)
+    digests = digests_of(desk())
+    if not digests.is_manager(context.member):
+        raise StaffRefusal(_staff_page("pages/message.html.j2", context, context.lang, 403,
+                                       title=texts(context.lang)["title"], text=texts(context.lang)["not_manager"],
+                                       link_url=_up(depth) + "work", link_text="OK", home_url=_up(depth) + "work"))
+    return context, digests
+
+
+@staff_handler
+def staff_digest(request) -> Response:
+    """GET /staff/digest?period=day|week|month: the digest of the last days, for managers."""
+    from .core.kpi.digest import PERIOD_DAYS
+
+    period = (request.query_params or {}).get("period", "week")
+    period = period if period in ("day", "week", "month") else "week"
+    context, digests = _manager_context(request, depth=0, here=f"digest?period={period}")
+    _, view = digests.rolling(period, context.lang, link=lambda rid: f"requests/{rid}")
+    view.pop("lang", None)
+    view["periods"] = [(p, f"{PERIOD_DAYS[p]} d", p == period) for p in ("day", "week", "month")]
+    return _staff_page("pages/staff_digest.html.j2", context, context.lang, home_url="work", **view)
+
+
+@staff_handler
+def staff_board(request) -> Response:
+    """GET /staff/board: requests in work per person, status and stage, for managers."""
+    from .core.kpi.board import texts
+
+    context, digests = _manager_context(request, depth=0, here="board")
+    return _staff_page("pages/staff_board.html.j2", context, context.lang, home_url="work",
+                       t=texts(context.lang), **digests.board(context.lang))
+
+
+@staff_handler
+def staff_board_list(request) -> Response:
+    """GET /staff/board/list?person=&status=&late=overdue|red&stage=: the requests behind a count."""
+    from .core.kpi.board import list_description, texts
+
+    query = request.query_params or {}
+    filters = {k: (query.get(k) or None) for k in ("person", "status", "late", "stage")}
+    context, digests = _manager_context(request, depth=1, here="board")
+    items = digests.board_list(**filters)
+    rows = [{"ticket": r.get("ticket"), "url": f"../requests/{r['request_id']}", "subject": r.get("subject", ""),
+             "assignee": r.get("assignee", ""), "status": r.get("status", ""), "due": r.get("GSI2SK", "")}
+            for r in items]
+    return _staff_page("pages/staff_board_list.html.j2", context, context.lang, home_url="../work",
+                       t=texts(context.lang), what=list_description(context.lang, **filters), requests=rows)

@@ -15,7 +15,7 @@ ENVIRONMENT = {"table": "RF_TABLE", "bucket": "RF_BUCKET", "signing_key_param": 
                "public_url": "RF_PUBLIC_URL", "config_path": "RF_CONFIG", "endpoint_url": "RF_AWS_ENDPOINT",
                "ses_configuration_set": "RF_SES_CONFIGURATION_SET", "task_queue_url": "RF_TASK_QUEUE_URL",
                "route_machine_prefix": "RF_ROUTE_MACHINE_PREFIX", "route_role_arn": "RF_ROUTE_ROLE_ARN",
-               "time_scale": "RF_TIME_SCALE"}
+               "time_scale": "RF_TIME_SCALE", "event_transactions": "RF_EVENT_TRANSACTIONS"}
 """The environment variable of each setting."""
 
 
@@ -37,9 +37,14 @@ class Settings:
     """The role the routes' state machines run with (to send to the task queue)."""
     time_scale: float = 1.0
     """Desk seconds per machine second: set only on the embedded stack, where waits are scaled."""
+    event_transactions: bool = True
+    """An event and its KPI counters in one TransactWriteItems. The embedded stack turns it off: moto
+    copies the whole table for every transaction, which makes a long simulation quadratic."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "config_path", Path(self.config_path))
+        if isinstance(self.event_transactions, str):
+            object.__setattr__(self, "event_transactions", self.event_transactions.lower() not in ("0", "false", "no"))
         try:
             object.__setattr__(self, "time_scale", float(self.time_scale))
         except ValueError:

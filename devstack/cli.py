@@ -1,4 +1,5 @@
-"""./rf — the desk's command line on the embedded stack: serve, demo, ingest, outbox, package, routes."""
+"""./rf — the desk's command line on the embedded stack: serve, demo, ingest, outbox, simulate, digest, export,
+package, routes."""
 from __future__ import annotations
 
 import argparse
@@ -230,6 +231,77 @@ def cmd_simulate(args) -> int:
                quiet=args.quiet)
 
 
+def _get_local(base_url: str, path: str) -> bytes:
+    """GET a /_local/ endpoint of a running desk (`--to`)."""
+    url = base_url.rstrip("/") + path
+    try:
+        with urllib.request.urlopen(url, timeout=INGEST_TIMEOUT) as response:
+            return response.read()
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise DeskUnreachable(f"cannot reach the desk at {base_url}: {getattr(exc, 'reason', exc)}") from None
+
+
+def _on_desk(args, local_path: str, compute):
+    """`compute(stack)` on an embedded desk of its own, or the JSON of `local_path` on `--to URL`."""
+    if args.to:
+        base_url = args.to if "://" in args.to else "http://" + args.to
+        return _get_local(base_url, local_path)
+    stack = EmbeddedStack(time_scale=args.time_scale, config_path=args.config).start()
+    try:
+        return compute(stack)
+    finally:
+        stack.stop()
+
+
+def cmd_digest(args) -> int:
+    try:
+        got = _on_desk(args, f"/_local/digest?period={args.period}", lambda stack: stack.digest_json(args.period))
+    except DeskUnreachable as exc:
+        print(f"rf: {exc}\n    start one with `./rf serve`, or leave out --to", file=sys.stderr)
+        return 2
+    digest = json.loads(got) if isinstance(got, bytes) else got
+    if args.json:
+        print(json.dumps({k: v for k, v in digest.items() if k != "text"}, ensure_ascii=False, default=str))
+    else:
+        print(digest["text"], end="")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from urllib.parse import quote
+
+    path = "/_local/events" + (f"?since={quote(args.since)}" if args.since else "")
+    try:
+        got = _on_desk(args, path, lambda stack: stack.events_export(args.since))
+    except DeskUnreachable as exc:
+        print(f"rf: {exc}\n    start one with `./rf serve`, or leave out --to", file=sys.stderr)
+        return 2
+    if isinstance(got, bytes):
+        sys.stdout.write(got.decode("utf-8"))
+    else:
+        for line in got:
+            print(json.dumps(line, ensure_ascii=False, default=str))
+    return 0
+
+
+def _add_kpi_commands(sub, common) -> None:
+    digest = sub.add_parser("digest", parents=[common], help="print the KPI digest of the last day, week or month",
+                            description="The digest a manager gets (headline figures against the previous period, "
+                                        "staff, stages, overdue and red zone, conversion), of the last `--period` "
+                                        "days up to today (UTC). Without --to, of an embedded desk of its own.")
+    digest.add_argument("--period", choices=("day", "week", "month"), default="week")
+    digest.add_argument("--json", action="store_true", help="the figures as one JSON object")
+    digest.add_argument("--to", metavar="URL", help="a running desk (`./rf serve`), e.g. http://127.0.0.1:8000")
+    digest.set_defaults(func=cmd_digest)
+    export = sub.add_parser("export", parents=[common], help="export the event log as JSON lines",
+                            description="Print every event as one JSON line: request, type, time, actor and the "
+                                        "fields of its type (README, 'The event export').")
+    export.add_argument("what", choices=("events",))
+    export.add_argument("--since", metavar="DATE", help="only events at or after DATE (ISO, e.g. 2026-11-01)")
+    export.add_argument("--to", metavar="URL", help="a running desk (`./rf serve`), e.g. http://127.0.0.1:8000")
+    export.set_defaults(func=cmd_export)
+
+
 def main(argv: list[str] | None = None) -> int:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", help="desk config file (default config/desk.toml)")
@@ -301,6 +373,9 @@ def main(argv: list[str] | None = None) -> int:
     simulate.add_argument("--json", action="store_true", help="print the summary as JSON")
     simulate.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
     simulate.set_defaults(func=cmd_simulate)
+
+
+    _add_kpi_commands(sub, common)
     args = parser.parse_args(argv)
     if getattr(args, "time_scale", 1.0) <= 0:
         parser.error("--time-scale must be positive")

@@ -78,7 +78,18 @@ def make_handler(stack: EmbeddedStack):
                 if length > MAX_INBOUND_BYTES:
                     return self._json(413, {"error": f"over {MAX_INBOUND_BYTES} bytes"})
                 return self._json(200, stack.ingest(self._body()))
+            if path in ("/_local/digest", "/_local/events") and self.command == "GET":
+                return self._kpi(path)
             return self._json(404, {"error": f"no local route {self.command} {path}"})
+
+        def _kpi(self, path: str) -> None:
+            from urllib.parse import parse_qs
+
+            query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+            if path == "/_local/digest":
+                return self._json(200, stack.digest_json(query.get("period", "week")))
+            lines = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in stack.events_export(query.get("since")))
+            return self._send(200, lines.encode(), "application/x-ndjson")
 
         def _app(self, path: str, query: str) -> None:
             headers = {k.lower(): v for k, v in self.headers.items()}

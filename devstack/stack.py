@@ -135,8 +135,9 @@ class EmbeddedStack:
                             task_queue_url=self.resources.task_queue_url,
                             route_machine_prefix=f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{self.prefix}-route-",
                             route_role_arn=f"arn:aws:iam::{ACCOUNT}:role/{self.prefix}-routes",
-                            time_scale=self.time_scale, ses_configuration_set=self.resources.configuration_set)
-        os.environ.update({"RF_TABLE": settings.table, "RF_BUCKET": settings.bucket,
+                            time_scale=self.time_scale, ses_configuration_set=self.resources.configuration_set,
+                            event_transactions=False)
+        os.environ.update({"RF_EVENT_TRANSACTIONS": "0", "RF_TABLE": settings.table, "RF_BUCKET": settings.bucket,
                            "RF_SIGNING_KEY_PARAM": settings.signing_key_param, "RF_PUBLIC_URL": self.public_url,
                            "RF_CONFIG": str(settings.config_path), "RF_AWS_ENDPOINT": self.endpoint,
                            "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"})
@@ -290,6 +291,7 @@ class EmbeddedStack:
         self.invoke("send_outbox", event)
         self.invoke("sla_scan", {**event, "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/sla_scan"]})
         self.invoke("close_and_survey", {**event, "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/close_and_survey"]})
+        self.invoke("kpi_digest", {**event, "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/kpi_digest"]})
 
     def pump(self, every_desk_seconds: float = 300.0, poll_seconds: float = 1.0) -> threading.Thread:
         """Until the stack stops: deliver mail stored under inbound/ and fire the schedules on the
@@ -360,3 +362,15 @@ class EmbeddedStack:
                                       "Timestamp": datetime.now(timezone.utc).isoformat(),
                                       "MessageAttributes": {}}}]}
         return self.handlers.on_mail_feedback(event, LambdaContext())
+
+    # --- KPIs: the digest and the event export (./rf digest, ./rf export events) -------------------
+
+    def digest_json(self, period: str = "week") -> dict:
+        from .kpi import digest_json
+
+        return digest_json(self.desk, period)
+
+    def events_export(self, since: str | None = None) -> list[dict]:
+        from .kpi import export_events
+
+        return export_events(self.desk, since)

@@ -38,12 +38,15 @@ def _epoch(moment: datetime) -> int:
 
 
 class DeskTable:
-    def __init__(self, table, lease_scale: float = 1.0):
+    def __init__(self, table, lease_scale: float = 1.0, transactions: bool = True):
         """`table` is a boto3 DynamoDB Table resource. `lease_scale` is desk seconds per wall second:
         a claim's lease covers a function's run in wall time, so on the embedded stack's scaled clock
-        (an hour a second) a 120 s lease still lasts 120 wall seconds, not 33 ms."""
+        (an hour a second) a 120 s lease still lasts 120 wall seconds, not 33 ms.
+        `transactions=False` writes an event and then its KPI contributions as separate calls (the
+        embedded stack: moto copies the whole table for every TransactWriteItems)."""
         self._table = table
         self.lease_scale = lease_scale
+        self._transactions = transactions
         from botocore.exceptions import ClientError  # boto3 is only imported by adapters
 
         self._client_error = ClientError
@@ -275,9 +278,19 @@ class DeskTable:
         return self._query_prefix(f"REQ#{request_id}", "MSG#")
 
     def add_event(self, request_id: str, at: str, seq: str, event: str, **data: Any) -> bool:
+        """Write an event once and, in the same transaction, add its KPI contributions
+        (`core.kpi.contributions`): a retry of the same event changes nothing. False when it existed."""
+        from ..core.kpi.contributions import Context, contributions, enrichment, needs
+
+        wanted = needs(event, data)
+        context = self._kpi_context(request_id, wanted, data) if wanted else Context()
+        extra = {k: v for k, v in enrichment(event, data, context).items() if k not in data and v is not None}
         item = {"PK": f"REQ#{request_id}", "SK": f"EVT#{at}#{seq}", "type": "event", "event": event,
-                "at": at, **data}
-        return self._put_new(item)
+                "at": at, **data, **extra}
+        adds = contributions(event, at, data, context)
+        if not adds:
+            return self._put_new(item)
+        return self._put_event_with_aggregates(item, adds)
 
     def events(self, request_id: str) -> list[dict]:
         return self._query_prefix(f"REQ#{request_id}", "EVT#")
@@ -706,3 +719,126 @@ class DeskTable:
 
     def survey_answer(self, request_id: str) -> dict | None:
         return self._get(f"REQ#{request_id}", "SURVEY")
+
+    # --- KPI aggregates (owned by the KPI work; see core/kpi and docs/KPI.md) ----------------------
+
+    def _kpi_context(self, request_id: str, wanted: set[str], data: dict):
+        from ..core.kpi.contributions import Context
+
+        context = Context()
+        if "request" in wanted:
+            context.request = self._get(f"REQ#{request_id}", "META")
+        if "events" in wanted:
+            context.events = self.events(request_id)
+        if "customer_requests" in wanted and context.request and context.request.get("customer_email"):
+            context.customer_requests = self.requests_of_customer(context.request["customer_email"])
+        if "stage" in wanted and data.get("stage") is not None and data.get("cycle") is not None:
+            context.stage = self.stage(request_id, str(data["stage"]), int(data["cycle"]))
+        if "waiting_stages" in wanted:
+            context.waiting_stages = [s["stage"] for s in self.stages(request_id) if s.get("state") == "waiting"]
+        return context
+
+    def _put_event_with_aggregates(self, item: dict, adds: list, attempts: int = 5) -> bool:
+        """One TransactWriteItems: the conditional create of the event and an ADD per aggregate item."""
+        import time
+
+        actions = self._event_actions(item, adds)
+        client = self._table.meta.client  # the resource's client: it serializes Python values
+        if not self._transactions:
+            put, *updates = actions
+            if not self._put_new(put["Put"]["Item"]):
+                return False
+            for update in updates:
+                client.update_item(**update["Update"])
+            return True
+        for attempt in range(attempts):
+            try:
+                client.transact_write_items(TransactItems=actions)
+                return True
+            except self._client_error as exc:
+                if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                    raise
+                reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+                if reasons and reasons[0] == "ConditionalCheckFailed":
+                    return False
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        return False
+
+    def _event_actions(self, item: dict, adds: list) -> list[dict]:
+        """The transaction's actions: Put of the event (if new), one Update (ADD) per aggregate item."""
+        merged: dict[tuple[str, str], dict[str, int]] = {}
+        for add in adds:
+            counters = merged.setdefault((add.day, add.dimension), {})
+            for key, value in add.counters.items():
+                counters[key] = counters.get(key, 0) + value
+        name = self._table.name
+        actions = [{"Put": {"TableName": name, "Item": item,
+                            "ConditionExpression": "attribute_not_exists(PK)"}}]
+        for (day, dimension), counters in merged.items():
+            names = {f"#c{i}": k for i, k in enumerate(counters)}
+            values = {f":c{i}": v for i, v in enumerate(counters.values())}
+            actions.append({"Update": {
+                "TableName": name, "Key": {"PK": f"KPI#{day}", "SK": dimension},
+                "UpdateExpression": "SET #t = :t ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(counters))),
+                "ExpressionAttributeNames": {"#t": "type", **names},
+                "ExpressionAttributeValues": {":t": "kpi", **values}}})
+        return actions
+
+    def kpi_items(self, days: list[str]) -> list[dict]:
+        """Every aggregate item of these days (one query per day: dimensions are people and stages)."""
+        items: list[dict] = []
+        for day in days:
+            items.extend(self._query_all(f"KPI#{day}"))
+        return items
+
+    def kpi_now(self) -> list[dict]:
+        return self._query_all("KPI#now")
+
+    def _query_all(self, pk: str) -> list[dict]:
+        from boto3.dynamodb.conditions import Key
+
+        items, kwargs = [], {"KeyConditionExpression": Key("PK").eq(pk)}
+        while True:
+            page = self._table.query(**kwargs)
+            items.extend(_plain(i) for i in page["Items"])
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def open_requests(self, until: str | None = None, limit: int = 5000) -> list[dict]:
+        """Open requests (the sparse OPEN index), soonest due first; `until`: only those due by then."""
+        from boto3.dynamodb.conditions import Key
+
+        condition = Key("GSI2PK").eq("OPEN")
+        if until:
+            condition = condition & Key("GSI2SK").lte(until)
+        items, kwargs = [], {"IndexName": "open_by_due", "KeyConditionExpression": condition}
+        while len(items) < limit:
+            page = self._table.query(**kwargs)
+            items.extend(_plain(i) for i in page["Items"] if i.get("type") == "request")
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return items[:limit]
+
+    def claim_digest(self, key: str, at: str) -> bool:
+        """Take the sending of one digest (manager, period); False when someone already did."""
+        return self._put_new({"PK": f"DIGEST#{key}", "SK": "-", "type": "digest_claim", "claimed_at": at})
+
+    def all_events(self, since: str | None = None) -> list[dict]:
+        """The whole event log, oldest first (a scan: for the export, not for pages)."""
+        from boto3.dynamodb.conditions import Attr
+
+        condition = Attr("type").eq("event")
+        if since:
+            condition = condition & Attr("at").gte(since)
+        items, kwargs = [], {"FilterExpression": condition}
+        while True:
+            page = self._table.scan(**kwargs)
+            items.extend(_plain(i) for i in page["Items"])
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return sorted(items, key=lambda e: (e["at"], e["PK"], e["SK"]))

@@ -535,6 +535,31 @@ class ClosureSection(_Strict):
 
 
 @_section
+class KpiSection(_Strict):
+    """What KPIs cost and count (docs/KPI.md). Costs are per month, in `currency`; a digest's period
+    takes days ÷ 30 of them."""
+    staff_cost_per_month: Annotated[float, _Limits(ge=0)] = 0.0
+    aws_cost_per_month: Annotated[float, _Limits(ge=0)] = 0.0
+    currency: str = "EUR"
+    order_categories: list[str] = field(default_factory=lambda: ["order"])
+    """Categories whose requests are orders (the conversion order → approved → execution started)."""
+    red_zone_margin_hours: Annotated[float, _Limits(ge=0)] = 4.0
+    """An open request more than this past due is in the red zone (board and digest lists)."""
+
+
+@_section
+class DigestSchedule(_Strict):
+    """One manager's digest: `[[digests]]` with the staff id, daily or weekly, language, time zone, hour."""
+    manager: str
+    period: Literal["daily", "weekly"] = "weekly"
+    language: Language | None = None
+    """Default: the manager's staff language."""
+    time_zone: str = "UTC"
+    hour: Annotated[int, _Limits(ge=0, le=23)] = 8
+    """Sent at the first kpi_digest run from this local hour on (weekly: on Mondays)."""
+
+
+@_section
 class DeskConfig(_Strict):
     desk: DeskSection = field(default_factory=DeskSection)
     form: FormSection = field(default_factory=FormSection)
@@ -554,6 +579,8 @@ class DeskConfig(_Strict):
     """Standard replies (price list, delivery terms, documents) staff send by name."""
     survey: SurveySection = field(default_factory=SurveySection)
     closure: ClosureSection = field(default_factory=ClosureSection)
+    kpi: KpiSection = field(default_factory=KpiSection)
+    digests: list[DigestSchedule] = field(default_factory=list)
 
     @cached_property
     def languages(self) -> tuple[str, ...]:
@@ -605,6 +632,7 @@ def _references_resolve(config: DeskConfig) -> DeskConfig:
         _routes_resolve(config, i, route, categories, departments, staff)
     _replies_resolve(config)
     _sla_resolves(config, categories)
+    _digests_resolve(config, staff)
     return config
 
 
@@ -614,6 +642,18 @@ def _sla_resolves(config: DeskConfig, categories: set[str]) -> None:
             raise ValueError(f"sla.categories.{category}: unknown category {category!r}")
     if not config.calendar.working_hours:
         raise ValueError("calendar.working_hours: at least one weekday needs working hours")
+
+
+def _digests_resolve(config: DeskConfig, staff: set[str]) -> None:
+    from zoneinfo import ZoneInfo
+
+    for i, digest in enumerate(config.digests):
+        if digest.manager not in staff:
+            raise ValueError(f"digests[{i}].manager: unknown staff member {digest.manager!r}")
+        try:
+            ZoneInfo(digest.time_zone)
+        except (KeyError, ValueError):
+            raise ValueError(f"digests[{i}].time_zone: unknown time zone {digest.time_zone!r}") from None
 
 
 def _routes_resolve(config: DeskConfig, i: int, route: Route, categories: set[str], departments: set[str],

@@ -21,7 +21,7 @@ SIGNIN_MAX_AGE = timedelta(days=7)
 SESSION_MAX_AGE = timedelta(hours=12)
 COOKIE_NAME = "rf_staff"
 
-_NEXT = re.compile(r"^(?:work|requests/[A-Za-z0-9_.-]{1,80})$")
+_NEXT = re.compile(r"^(?:work|board|digest(?:\?period=(?:day|week|month))?|requests/[A-Za-z0-9_.-]{1,80})$")
 """Where a sign-in link may land: a staff page, as a path under /staff/ (never another site)."""
 
 

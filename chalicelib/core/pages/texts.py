@@ -82,7 +82,8 @@ KIND = {
     "escalation": {"en": "Escalation to the manager", "ru": "Эскалация руководителю", "zh": "上报给主管"},
 }
 
-KIND.update({"survey": {"en": "Satisfaction survey", "ru": "Опрос об удовлетворённости", "zh": "满意度调查"}})
+KIND.update({"survey": {"en": "Satisfaction survey", "ru": "Опрос об удовлетворённости", "zh": "满意度调查"},
+             "digest": {"en": "KPI digest to a manager", "ru": "Сводка показателей руководителю", "zh": "发给主管的指标摘要"}})
 
 DUE = {"first_response": {"en": "first answer", "ru": "первый ответ", "zh": "首次答复"},
        "resolution": {"en": "resolution", "ru": "решение", "zh": "解决"}}
