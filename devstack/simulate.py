@@ -146,12 +146,11 @@ class LocalDesk:
                 "account": ACCOUNT, "time": self.stack.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"), "region": REGION,
                 "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{name}"], "detail": {}}
 
-    def digest(self) -> list[dict] | None:
-        name = next((n for n in DIGEST_HANDLERS if hasattr(self.stack.handlers, n)), None)
-        if name is None:
+    def digest(self, period: str) -> dict | None:
+        """The KPI digest of the last `period` as `./rf digest` prints it (None before KPIs existed)."""
+        if not hasattr(self.stack, "digest_json"):
             return None
-        self.stack.invoke(name, self._scheduled(name))
-        return self.new_mail()
+        return self.stack.digest_json(period)
 
     def stored(self) -> dict:
         """What the desk stored: its requests by status (a scan of the table's request items)."""
@@ -245,14 +244,14 @@ class RemoteDesk:
     def run_schedules(self) -> None:
         """The server's pump fires them on its clock."""
 
-    def digest(self) -> list[dict] | None:
-        return None
+    def digest(self, period: str) -> dict | None:
+        return self._get(f"/_local/digest?period={period}")
 
     def stored(self) -> dict | None:
         return None
 
     def optional_steps(self) -> dict[str, bool]:
-        return {"answer survey": True, "sla_scan": False, "close_and_survey": False, "digest": False}
+        return {"answer survey": True, "sla_scan": True, "close_and_survey": True, "digest": True}
 
 
 # --- the simulation -------------------------------------------------------------------------------------
@@ -787,15 +786,15 @@ def run(days: int, per_day: int, seed: int, to: str | None = None, config_path=N
     try:
         simulation = Simulation(desk, config, days, per_day, seed, progress=progress)
         summary = simulation.run()
-        digest = desk.digest()
+        digest = desk.digest("month" if days > 7 else "week")
         if as_json:
-            print(json.dumps(summary, ensure_ascii=False, indent=1))
+            if digest:
+                summary["digest"] = {k: v for k, v in digest.items() if k != "text"}
+            print(json.dumps(summary, ensure_ascii=False, indent=1, default=str))
         else:
             print(format_summary(summary))
-        if digest:
-            print("\ndigest:")
-            for mail in digest:
-                print(f"--- to {', '.join(mail.get('to') or [])}: {mail.get('subject')}\n{mail.get('text')}")
+            if digest:
+                print("\n" + digest["text"], end="")
         return 0
     finally:
         if stack is not None:
