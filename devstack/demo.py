@@ -202,6 +202,7 @@ def run_demo(args) -> int:
         print(f"Open:\n  form:    {server.url}/form\n  outbox:  {server.url}/_local/outbox.html"
               f"  (JSON: {server.url}/_local/outbox)\n  clock:   {server.url}/_local/clock\n"
               f"  more mail: ./rf ingest --to {server.url} FILE.eml", flush=True)
+        _print_manager_links(stack, server.url)
         stack.pump()
         print("serving until Ctrl-C", flush=True)
         import threading
@@ -279,3 +280,15 @@ def _print_table(stack: EmbeddedStack, rows: list[tuple[str, dict]]) -> None:
         print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)))
         if n == 0:
             print("  ".join("-" * w for w in widths))
+
+
+def _print_manager_links(stack, url: str) -> None:
+    """Where a manager looks: the board and the week's digest (sign-in links for the first digest
+    recipient), and the commands that read the running desk."""
+    config = stack.desk.config
+    manager = config.digests[0].manager if config.digests else config.departments[0].manager
+    links = stack.desk.signin_links
+    print(f"  board ({manager}):  {links.url(manager, 'board')}\n"
+          f"  digest ({manager}): {links.url(manager, 'digest?period=week')}\n"
+          f"  in a terminal: ./rf digest --to {url} · ./rf export events --to {url} · ./rf outbox --to {url}",
+          flush=True)
