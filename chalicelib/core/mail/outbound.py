@@ -221,6 +221,14 @@ def staff_notice(config: DeskConfig, templates: Templates, request: Request, mem
     view = {"desk_name": config.desk.name, "staff_name": member.name, "ticket": request.ticket,
             "notice": notice, "detail": single_line(detail, 200),
             "staff": [(m.id, m.name) for m in config.staff if m.active]}
+    return notice_to_staff(config, request, member, ident=ident, lang=lang, reply_to=reply_to,
+                           in_reply_to=in_reply_to,
+                           text=templates.render(f"email/{lang}/staff_notice.txt.j2", **view))
+
+
+def notice_to_staff(config: DeskConfig, request: Request, member: StaffMember, *, ident: str, lang: str,
+                    text: str, reply_to: str, in_reply_to: str | None) -> Outbound:
+    """The desk's short answer to a staff member's own reply, in the request's thread."""
     domain = config.desk.mail_domain
     return Outbound(
         outbox_id=f"notice.{request.request_id}.{member.id}.{ident}",
@@ -230,7 +238,7 @@ def staff_notice(config: DeskConfig, templates: Templates, request: Request, mem
         from_address=str(config.desk.address),
         from_name=config.desk.name,
         subject="Re: " + tagged_subject(request.ticket, single_line(request.subject, 250)),
-        text=templates.render(f"email/{lang}/staff_notice.txt.j2", **view),
+        text=text,
         message_id=message_id_for("notice", f"{request.request_id}.{member.id}.{ident}", domain),
         reply_to=reply_to,
         in_reply_to=in_reply_to,

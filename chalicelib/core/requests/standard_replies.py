@@ -10,10 +10,9 @@ import re
 from dataclasses import dataclass
 
 from chalicelib.core.config import DeskConfig, StaffMember, StandardReply
-from chalicelib.core.mail.outbound import customer_language, message_id_for, single_line, staff_language
+from chalicelib.core.mail.outbound import customer_language, notice_to_staff, single_line, staff_language
 from chalicelib.core.render import Templates
 from chalicelib.core.requests.models import Outbound, Request
-from chalicelib.core.requests.tickets import tagged_subject
 
 _BLANK_LINES = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 
@@ -91,23 +90,9 @@ def unknown_reply_notice(config: DeskConfig, templates: Templates, request: Requ
             "asked": single_line(name, 60), "category": category.name.get(lang),
             "other_category": bool(elsewhere),
             "replies": [(r.name, r.title.get(lang)) for r in offered(config, request.category)]}
-    domain = config.desk.mail_domain
-    return Outbound(
-        outbox_id=f"notice.{request.request_id}.{member.id}.{ident}",
-        kind="notice",
-        request_id=request.request_id,
-        to=[str(member.email)],
-        from_address=str(config.desk.address),
-        from_name=config.desk.name,
-        subject="Re: " + tagged_subject(request.ticket, single_line(request.subject, 250)),
-        text=templates.render(f"email/{lang}/standard_replies.txt.j2", **view),
-        message_id=message_id_for("notice", f"{request.request_id}.{member.id}.{ident}", domain),
-        reply_to=reply_to,
-        in_reply_to=in_reply_to,
-        references=[in_reply_to] if in_reply_to else [],
-        automatic=True,
-        language=lang,
-    )
+    return notice_to_staff(config, request, member, ident=ident, lang=lang, reply_to=reply_to,
+                           in_reply_to=in_reply_to,
+                           text=templates.render(f"email/{lang}/standard_replies.txt.j2", **view))
 
 
 def find_anywhere(config: DeskConfig, name: str) -> StandardReply | None:
