@@ -51,6 +51,16 @@ class DeskTable:
 
         self._client_error = ClientError
 
+    def _update_if(self, **update) -> bool:
+        """One conditional update_item: False when its condition does not hold (someone else was first)."""
+        try:
+            self._table.update_item(**update)
+            return True
+        except Exception as exc:
+            if self._is_conflict(exc):
+                return False
+            raise
+
     def _is_conflict(self, exc: Exception) -> bool:
         return (isinstance(exc, self._client_error)
                 and exc.response["Error"]["Code"] == "ConditionalCheckFailedException")
@@ -203,19 +213,13 @@ class DeskTable:
         names = {f"#g{n}": fact for n, fact in enumerate(given)}
         values = {f":g{n}": value for n, value in enumerate(given.values())}
         sets = "".join(f", facts.#g{n} = :g{n}" for n in range(len(given)))
-        try:
-            self._table.update_item(
-                Key={"PK": f"REQ#{request_id}", "SK": "META"},
-                UpdateExpression=f"SET missing_facts = :new, version = version + :one{sets}",
-                ConditionExpression="missing_facts = :old",
-                ExpressionAttributeValues={":new": missing, ":old": expected, ":one": 1, **values},
-                **({"ExpressionAttributeNames": names} if names else {}),
-            )
-            return True
-        except Exception as exc:
-            if self._is_conflict(exc):
-                return False
-            raise
+        return self._update_if(
+            Key={"PK": f"REQ#{request_id}", "SK": "META"},
+            UpdateExpression=f"SET missing_facts = :new, version = version + :one{sets}",
+            ConditionExpression="missing_facts = :old",
+            ExpressionAttributeValues={":new": missing, ":old": expected, ":one": 1, **values},
+            **({"ExpressionAttributeNames": names} if names else {}),
+        )
 
     def change_status(self, request_id: str, expected: str, status: str, at: str, *,
                       open_due: str | None = None, extra: dict | None = None, remove: tuple[str, ...] = ()) -> bool:
@@ -261,13 +265,7 @@ class DeskTable:
                   "ExpressionAttributeValues": values}
         if names:
             kwargs["ExpressionAttributeNames"] = names
-        try:
-            self._table.update_item(**kwargs)
-            return True
-        except Exception as exc:
-            if self._is_conflict(exc):
-                return False
-            raise
+        return self._update_if(**kwargs)
 
     def add_message(self, message: Message, seq: str) -> bool:
         item = {"PK": f"REQ#{message.request_id}", "SK": f"MSG#{message.at}#{seq}", "type": "message",
@@ -403,15 +401,9 @@ class DeskTable:
             names["#st"] = "state"
             vals.update({f":e{i}": s for i, s in enumerate(states)})
             condition += " AND #st IN (" + ", ".join(f":e{i}" for i in range(len(states))) + ")"
-        try:
-            self._table.update_item(Key={"PK": f"REQ#{request_id}", "SK": self._stage_sk(stage, cycle)},
-                                    UpdateExpression=update, ConditionExpression=condition,
-                                    ExpressionAttributeNames=names, ExpressionAttributeValues=vals)
-            return True
-        except Exception as exc:
-            if self._is_conflict(exc):
-                return False
-            raise
+        return self._update_if(Key={"PK": f"REQ#{request_id}", "SK": self._stage_sk(stage, cycle)},
+                                UpdateExpression=update, ConditionExpression=condition,
+                                ExpressionAttributeNames=names, ExpressionAttributeValues=vals)
 
     @staticmethod
     def _task_sk(stage: str, cycle: int, person: str) -> str:
@@ -436,15 +428,9 @@ class DeskTable:
         names = {"#st": "state", **{f"#k{i}": k for i, k in enumerate(values)}}
         vals = {":open": "open", ":to": state, **{f":v{i}": v for i, v in enumerate(values.values())}}
         update = "SET #st = :to" + "".join(f", #k{i} = :v{i}" for i in range(len(values))) + " REMOVE GSI3PK"
-        try:
-            self._table.update_item(Key={"PK": f"REQ#{request_id}", "SK": self._task_sk(stage, cycle, person)},
-                                    UpdateExpression=update, ConditionExpression="#st = :open",
-                                    ExpressionAttributeNames=names, ExpressionAttributeValues=vals)
-            return True
-        except Exception as exc:
-            if self._is_conflict(exc):
-                return False
-            raise
+        return self._update_if(Key={"PK": f"REQ#{request_id}", "SK": self._task_sk(stage, cycle, person)},
+                                UpdateExpression=update, ConditionExpression="#st = :open",
+                                ExpressionAttributeNames=names, ExpressionAttributeValues=vals)
 
     def note_reminder(self, request_id: str, stage: str, cycle: int, person: str) -> None:
         self._table.update_item(Key={"PK": f"REQ#{request_id}", "SK": self._task_sk(stage, cycle, person)},
@@ -514,15 +500,9 @@ class DeskTable:
         condition = "#s = :sending" + (" AND claim_no = :claim" if claim_no is not None else "")
         if claim_no is not None:
             values = {**values, ":claim": claim_no}
-        try:
-            self._table.update_item(Key={"PK": f"OUT#{outbox_id}", "SK": "-"}, UpdateExpression=update,
-                                    ConditionExpression=condition, ExpressionAttributeNames={"#s": "status"},
-                                    ExpressionAttributeValues={":sending": "sending", **values})
-            return True
-        except Exception as exc:
-            if self._is_conflict(exc):
-                return False
-            raise
+        return self._update_if(Key={"PK": f"OUT#{outbox_id}", "SK": "-"}, UpdateExpression=update,
+                                ConditionExpression=condition, ExpressionAttributeNames={"#s": "status"},
+                                ExpressionAttributeValues={":sending": "sending", **values})
 
     def mark_sent(self, outbox_id: str, ses_message_id: str, at: str, claim_no: int | None = None) -> bool:
         """Sent; False when this sender no longer holds the claim."""
@@ -551,19 +531,13 @@ class DeskTable:
 
     def revive_outbound(self, outbox_id: str, at: str) -> bool:
         """A dead email back to the queue, due now, with a fresh count of attempts; False unless dead."""
-        try:
-            self._table.update_item(
-                Key={"PK": f"OUT#{outbox_id}", "SK": "-"},
-                UpdateExpression="SET #s = :queued, attempts = :zero, next_attempt_at = :at, revived_at = :at, "
-                                 "GSI2PK = :q, GSI2SK = :at",
-                ConditionExpression="#s = :dead", ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":queued": "queued", ":dead": "dead", ":zero": 0, ":at": at,
-                                           ":q": OUTBOX_QUEUE})
-            return True
-        except Exception as exc:
-            if self._is_conflict(exc):
-                return False
-            raise
+        return self._update_if(
+            Key={"PK": f"OUT#{outbox_id}", "SK": "-"},
+            UpdateExpression="SET #s = :queued, attempts = :zero, next_attempt_at = :at, revived_at = :at, "
+                             "GSI2PK = :q, GSI2SK = :at",
+            ConditionExpression="#s = :dead", ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":queued": "queued", ":dead": "dead", ":zero": 0, ":at": at,
+                                       ":q": OUTBOX_QUEUE})
 
     def replace_queued(self, outbox_id: str, values: dict, key: str) -> bool:
         """Give a still-queued email new content (`values`) and note `key` among the updates it carries;
@@ -573,16 +547,10 @@ class DeskTable:
                 **{f":v{i}": v for i, v in enumerate(values.values())}}
         update = ("SET update_keys = list_append(if_not_exists(update_keys, :none), :keys)"
                   + "".join(f", #k{i} = :v{i}" for i in range(len(values))))
-        try:
-            self._table.update_item(
-                Key={"PK": f"OUT#{outbox_id}", "SK": "-"}, UpdateExpression=update,
-                ConditionExpression="#s = :queued AND NOT contains(update_keys, :key)",
-                ExpressionAttributeNames=names, ExpressionAttributeValues=vals)
-            return True
-        except Exception as exc:
-            if self._is_conflict(exc):
-                return False
-            raise
+        return self._update_if(
+            Key={"PK": f"OUT#{outbox_id}", "SK": "-"}, UpdateExpression=update,
+            ConditionExpression="#s = :queued AND NOT contains(update_keys, :key)",
+            ExpressionAttributeNames=names, ExpressionAttributeValues=vals)
 
     def outbound(self, outbox_id: str) -> dict | None:
         return self._get(f"OUT#{outbox_id}")
