@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export TZ := UTC
 export AWS_DEFAULT_REGION ?= eu-west-1
+# Two workers (the machine has two cores); a file's tests stay on one worker, so a module's embedded stack starts once.
+PARALLEL ?= -n 2 --dist loadfile
 
 .PHONY: demo test unit functional e2e lint-infra bench package browser clean
 
@@ -20,16 +22,16 @@ demo: $(STAMP)
 
 # Everything CI runs: infra lint, then every test tier (the browser tier must not be skipped).
 test: $(STAMP) browser lint-infra
-	$(PY) -m pytest -q -rs
+	$(PY) -m pytest -q -rs $(PARALLEL)
 
 unit: $(STAMP)
-	$(PY) -m pytest -q tests/unit
+	$(PY) -m pytest -q $(PARALLEL) tests/unit
 
 functional: $(STAMP)
-	$(PY) -m pytest -q tests/functional
+	$(PY) -m pytest -q $(PARALLEL) tests/functional
 
 e2e: $(STAMP) browser
-	$(PY) -m pytest -q tests/e2e
+	$(PY) -m pytest -q $(PARALLEL) tests/e2e
 
 # Packages, verifies the package and the merged template, and runs cfn-lint on it (build/packaged/sam.yaml).
 lint-infra: $(STAMP)
