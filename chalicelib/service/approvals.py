@@ -19,7 +19,8 @@ from ..core.requests.lifecycle import CONVERSATION_STATUSES, ROUTE_STATUSES
 from ..core.requests.models import Request
 from ..core.routes.links import ActionLinks, TaskAction
 from ..core.routes.model import RouteVersion, StageSpec
-from ..core.routes.progress import condition_holds, stage_due, stage_outcome, timer_for, wait_seconds
+from ..core.routes.progress import (IDLE_WAKE, condition_holds, stage_due, stage_outcome, timer_for,
+                                    wait_seconds)
 from .outbox import Outbox
 
 
@@ -206,16 +207,15 @@ class Approvals:
                 self.table.add_event(request.request_id, at, f"stage.{stage.id}.{cycle}.overdue", "stage_overdue",
                                      stage=stage.id, cycle=cycle, waiting_for=open_people)
                 self.notices.escalation(request, route, stage, cycle, open_people, at)
-            escalated = True
-        else:
+        elif reason == "remind":
             n = int(item.get("reminders_sent") or 0) + 1
             if self.table.update_stage(request.request_id, stage.id, cycle, {"reminders_sent": n}, "waiting"):
                 for person in open_people:
                     self.table.note_reminder(request.request_id, stage.id, cycle, person)
                     self.notices.task_mail(request, route, stage, cycle, person, "reminder", at, ident=f".r{n}")
-            escalated = bool(item.get("escalated"))
-        wait = wait_seconds(now, timer.next_wake(now, escalated), self.time_scale)
-        self.machines.succeed(token, {**ctx, "go": "wait", "wait": wait})
+        # After the escalation the timer has nothing left to send: it only wakes now and then, idle.
+        until = timer.next_wake(now, escalated=reason != "remind") or now + IDLE_WAKE
+        self.machines.succeed(token, {**ctx, "go": "wait", "wait": wait_seconds(now, until, self.time_scale)})
         return reason
 
     def _next_ctx(self, route: RouteVersion, stage: StageSpec, cycle: int, now: datetime) -> dict:
