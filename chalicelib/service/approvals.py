@@ -230,8 +230,11 @@ class Approvals:
         cycle = int(ctx.get("cycle") or 1)
         if stage.on_reject != "end" and cycle < stage.max_cycles:
             back = route.stage(stage.on_reject)
-            self.table.add_event(request.request_id, at, f"cycle.{cycle + 1}", "cycle_started", cycle=cycle + 1,
-                                 back_to=back.id, rejected_at=stage.id)
+            # Keyed by the rejection's own time, not the message's: a redelivered message writes the same
+            # event key, and the conditional create keeps one.
+            decided_at = (self.table.stage(request.request_id, stage.id, cycle) or {}).get("decided_at") or at
+            self.table.add_event(request.request_id, decided_at, f"cycle.{cycle + 1}", "cycle_started",
+                                 cycle=cycle + 1, back_to=back.id, rejected_at=stage.id)
             self.machines.succeed(token, {**self._stage_ctx(route, back, cycle + 1, now), "go": "back"})
             return "back"
         self._finish(request, route, "not_approved", at)
