@@ -272,6 +272,43 @@ class Approvals:
         self._settle(request, route, stage, action.cycle, now, by=action.person)
         return ActResult("done", self.table.get_request(action.request_id), action.action)
 
+    def reply_to_task(self, request: Request, stage_id: str, cycle: int, person: str, *, by_owner: bool,
+                      sender: str, text: str, message_id: str | None, at: str, seq: str) -> str:
+        """A reply to a task email decides the task, when it comes from the task's person (`by_owner`:
+        SES vouches for their address); anything else gets one polite explanation and changes nothing.
+        What came of it: 'done', 'not_yours', 'not_understood' or an ActResult's kind."""
+        from ..core.requests.intake import valid_address
+        from ..core.routes.mail import DECISION_LABELS, label, task_reply_notice
+        from ..core.routes.pages import link_error_text
+        from ..core.routes.replies import parse_decision
+
+        owner = self.config.staff_member(person) if person in {m.id for m in self.config.staff} else None
+        lang = staff_language(owner) if owner else "en"
+        route = (self.registry.version(request.route["name"], int(request.route["version"]))
+                 if request.route else None)
+        stage = route.stage(stage_id) if route and stage_id in {s.id for s in route.stages} else None
+        title = detail = ""
+        parsed = parse_decision(text, stage.actions) if by_owner and stage is not None else None
+        if not by_owner or stage is None:
+            reason = "not_yours"
+        elif parsed is None:
+            reason = "not_understood"
+        else:
+            action, comment = parsed
+            result = self.act(TaskAction(request.request_id, stage_id, cycle, person, action), comment, via="email")
+            reason = result.kind
+            if reason == "done":
+                detail = label(DECISION_LABELS, action, lang)
+            else:
+                title, detail = link_error_text(reason, lang)
+        self.table.add_event(request.request_id, at, seq, "task_reply", author=sender or "unknown", stage=stage_id,
+                             cycle=cycle, person=person, outcome=reason)
+        if sender and valid_address(sender):
+            notice = task_reply_notice(self.config, self.templates, request, to=sender, lang=lang, reason=reason,
+                                       stage=stage, title=title, detail=detail, ident=seq, in_reply_to=message_id)
+            self.outbox.queue_and_send(notice, at)
+        return reason
+
     def _settle(self, request: Request, route: RouteVersion, stage: StageSpec, cycle: int, now: datetime,
                 by: str) -> None:
         """If the stage's people have decided it, close the others' tasks and answer the token once."""
