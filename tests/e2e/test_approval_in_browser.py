@@ -92,5 +92,5 @@ def _the_map_shows(page, desk_url: str, ticket: str, *, done: int, active: int) 
     expect(route_map).to_be_visible()
     text = route_map.text_content()
     # The map's description says each stage's state in words ("2. Summarize the approval: In progress;").
-    assert len(re.findall(r"(?:Done|Выполнен|已完成)[;.]", text)) == done, text
-    assert len(re.findall(r"(?:In progress|Выполняется|进行中)[;.]", text)) == active, text
+    assert len(re.findall(r"(?:Done|Выполнен|已完成)[;.；。]", text)) == done, text
+    assert len(re.findall(r"(?:In progress|Выполняется|进行中)[;.；。]", text)) == active, text
