@@ -11,18 +11,13 @@ from chalicelib.core.mail.outbound import acknowledgement, compose
 from chalicelib.core.render import Templates
 from chalicelib.settings import DEFAULT_CONFIG
 
+from .samples import a_request
+
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 
 
 def _request(**overrides) -> Request:
-    values = dict(request_id="RF-2611-0042", ticket="RF-2611-0042", status="new", source="email",
-                  category="order", department="sales", priority="normal", language="en",
-                  customer_email="buyer@example.com", customer_name="Pieter", subject="Quote: film",
-                  assignee="ivan", created_at="2026-11-02T09:00:00.000000Z",
-                  due_first_response="2026-11-03T09:00:00.000000Z", due_resolution="2026-11-05T09:00:00.000000Z",
-                  reply_address="desk+r.rf-2611-0042.abc@requestflow.example")
-    values.update(overrides)
-    return Request(**values)
+    return a_request(**overrides)
 
 
 @pytest.fixture(scope="module")
