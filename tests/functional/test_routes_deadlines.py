@@ -9,12 +9,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from chalice.test import Client
 
 from chalicelib.settings import DEFAULT_CONFIG
 
-from .test_routes_flow import (Desk, act, aws_tokens, decide, edit_stage, mail, start_stack, stop_stack, wait_for,
-                               write_config)
+from .test_routes_flow import act, aws_tokens, decide, edit_stage, mail, running_desk, wait_for, write_config
+from .test_routes_flow import client  # noqa: F401 - the fixture, on this module's desk
 
 SCALE = 240
 """Ten desk minutes a second: a 20-minute reminder period is 2 s, a 60-minute deadline 6 s."""
@@ -45,19 +44,8 @@ def desk(tmp_path_factory):
                       on_deadline='"approve"')
     text = round_the_clock(text)
     config = write_config(tmp_path_factory.mktemp("deadlines") / "desk.toml", text)
-    stack = start_stack("rfdeadlines", time_scale=SCALE, config_path=config)
-    try:
-        yield Desk(stack)
-    finally:
-        stop_stack(stack)
-
-
-@pytest.fixture(scope="module")
-def client(desk):
-    import app
-
-    with Client(app.app) as c:
-        yield c
+    with running_desk("rfdeadlines", time_scale=SCALE, config_path=config) as running:
+        yield running
 
 
 def test_a_waiting_stage_reminds_once_a_period_escalates_once_at_its_deadline_and_then_stops(desk):

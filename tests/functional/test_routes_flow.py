@@ -197,19 +197,27 @@ def stop_stack(stack: EmbeddedStack) -> None:
     composition.install(None)
 
 
-# --- this module's desk -------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def desk():
-    stack = start_stack("rfroutes", time_scale=60)
+@contextmanager
+def running_desk(prefix: str, time_scale: float, config_path=None):
+    """An embedded stack for the length of the block, seen as a user sees it (Desk)."""
+    stack = start_stack(prefix, time_scale=time_scale, config_path=config_path)
     try:
         yield Desk(stack)
     finally:
         stop_stack(stack)
 
 
+# --- this module's desk (`client` also serves the other test_routes_* modules' desks) ---------------
+
+@pytest.fixture(scope="module")
+def desk():
+    with running_desk("rfroutes", time_scale=60) as running:
+        yield running
+
+
 @pytest.fixture(scope="module")
 def client(desk):
+    """The app's HTTP routes in process, against the module's `desk`."""
     import app
 
     with Client(app.app) as c:
