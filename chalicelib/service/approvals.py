@@ -19,7 +19,8 @@ from ..core.requests.lifecycle import CONVERSATION_STATUSES, ROUTE_STATUSES
 from ..core.requests.models import Request
 from ..core.routes.links import ActionLinks, TaskAction
 from ..core.routes.model import RouteVersion, StageSpec
-from ..core.routes.progress import condition_holds, stage_due, stage_outcome, timer_for, wait_seconds
+from ..core.routes.progress import (IDLE_WAKE, condition_holds, stage_due, stage_outcome, timer_for,
+                                    wait_seconds)
 from .outbox import Outbox
 
 
@@ -206,16 +207,15 @@ class Approvals:
                 self.table.add_event(request.request_id, at, f"stage.{stage.id}.{cycle}.overdue", "stage_overdue",
                                      stage=stage.id, cycle=cycle, waiting_for=open_people)
                 self.notices.escalation(request, route, stage, cycle, open_people, at)
-            escalated = True
-        else:
+        elif reason == "remind":
             n = int(item.get("reminders_sent") or 0) + 1
             if self.table.update_stage(request.request_id, stage.id, cycle, {"reminders_sent": n}, "waiting"):
                 for person in open_people:
                     self.table.note_reminder(request.request_id, stage.id, cycle, person)
                     self.notices.task_mail(request, route, stage, cycle, person, "reminder", at, ident=f".r{n}")
-            escalated = bool(item.get("escalated"))
-        wait = wait_seconds(now, timer.next_wake(now, escalated), self.time_scale)
-        self.machines.succeed(token, {**ctx, "go": "wait", "wait": wait})
+        # After the escalation the timer has nothing left to send: it only wakes now and then, idle.
+        until = timer.next_wake(now, escalated=reason != "remind") or now + IDLE_WAKE
+        self.machines.succeed(token, {**ctx, "go": "wait", "wait": wait_seconds(now, until, self.time_scale)})
         return reason
 
     def _next_ctx(self, route: RouteVersion, stage: StageSpec, cycle: int, now: datetime) -> dict:
@@ -230,8 +230,11 @@ class Approvals:
         cycle = int(ctx.get("cycle") or 1)
         if stage.on_reject != "end" and cycle < stage.max_cycles:
             back = route.stage(stage.on_reject)
-            self.table.add_event(request.request_id, at, f"cycle.{cycle + 1}", "cycle_started", cycle=cycle + 1,
-                                 back_to=back.id, rejected_at=stage.id)
+            # Keyed by the rejection's own time, not the message's: a redelivered message writes the same
+            # event key, and the conditional create keeps one.
+            decided_at = (self.table.stage(request.request_id, stage.id, cycle) or {}).get("decided_at") or at
+            self.table.add_event(request.request_id, decided_at, f"cycle.{cycle + 1}", "cycle_started",
+                                 cycle=cycle + 1, back_to=back.id, rejected_at=stage.id)
             self.machines.succeed(token, {**self._stage_ctx(route, back, cycle + 1, now), "go": "back"})
             return "back"
         self._finish(request, route, "not_approved", at)
@@ -268,6 +271,43 @@ class Approvals:
                              decision=action.action, comment=comment or None, via=via)
         self._settle(request, route, stage, action.cycle, now, by=action.person)
         return ActResult("done", self.table.get_request(action.request_id), action.action)
+
+    def reply_to_task(self, request: Request, stage_id: str, cycle: int, person: str, *, by_owner: bool,
+                      sender: str, text: str, message_id: str | None, at: str, seq: str) -> str:
+        """A reply to a task email decides the task, when it comes from the task's person (`by_owner`:
+        SES vouches for their address); anything else gets one polite explanation and changes nothing.
+        What came of it: 'done', 'not_yours', 'not_understood' or an ActResult's kind."""
+        from ..core.requests.intake import valid_address
+        from ..core.routes.mail import DECISION_LABELS, label, task_reply_notice
+        from ..core.routes.pages import link_error_text
+        from ..core.routes.replies import parse_decision
+
+        owner = self.config.staff_member(person) if person in {m.id for m in self.config.staff} else None
+        lang = staff_language(owner) if owner else "en"
+        route = (self.registry.version(request.route["name"], int(request.route["version"]))
+                 if request.route else None)
+        stage = route.stage(stage_id) if route and stage_id in {s.id for s in route.stages} else None
+        title = detail = ""
+        parsed = parse_decision(text, stage.actions) if by_owner and stage is not None else None
+        if not by_owner or stage is None:
+            reason = "not_yours"
+        elif parsed is None:
+            reason = "not_understood"
+        else:
+            action, comment = parsed
+            result = self.act(TaskAction(request.request_id, stage_id, cycle, person, action), comment, via="email")
+            reason = result.kind
+            if reason == "done":
+                detail = label(DECISION_LABELS, action, lang)
+            else:
+                title, detail = link_error_text(reason, lang)
+        self.table.add_event(request.request_id, at, seq, "task_reply", author=sender or "unknown", stage=stage_id,
+                             cycle=cycle, person=person, outcome=reason)
+        if sender and valid_address(sender):
+            notice = task_reply_notice(self.config, self.templates, request, to=sender, lang=lang, reason=reason,
+                                       stage=stage, title=title, detail=detail, ident=seq, in_reply_to=message_id)
+            self.outbox.queue_and_send(notice, at)
+        return reason
 
     def _settle(self, request: Request, route: RouteVersion, stage: StageSpec, cycle: int, now: datetime,
                 by: str) -> None:

@@ -8,7 +8,8 @@
 - `close_and_survey` (scheduled): resolved requests are closed after `closure.reopen_days`; requests
   waiting on the customer after `closure.waiting_customer_days`, with a notice. Candidates come from
   the CLOSE#<status> queues (never a table scan); each close is a conditional write on the status and
-  the time it was set, so two overlapping runs close (and tell the customer) once.
+  the time it was set, so two overlapping runs close (and tell the customer) once. The first run of
+  each month also gives any resolved or waiting request without a mark its mark (`mark_unmarked`).
 """
 from __future__ import annotations
 
@@ -23,6 +24,12 @@ from ..core.requests.models import Request
 from ..core.requests.survey import (BadSurveyLink, SurveyLinks, SurveyTicket, comment_of, low_rating_mail, outcome_view,
                                     score_of, survey_mail, survey_view)
 from ..core.mail.outbound import customer_language
+
+
+MARK_CHECK_LEASE_SECONDS = 900
+"""The monthly check of the closure marks may take this long before another run may take it over."""
+MARK_CHECK_LIMIT = 100_000
+"""Requests read per person by that check (their whole history on the by_assignee index)."""
 
 
 @dataclass
@@ -162,15 +169,40 @@ class Closure:
 
     def close_and_survey(self, now: datetime | None = None) -> dict[str, int]:
         """Close what lasted long enough: resolved → closed (reason "resolved"), waiting on the customer
-        → closed with a notice (reason "no_customer_reply"). Returns how many of each this run closed."""
+        → closed with a notice (reason "no_customer_reply"). Returns how many of each this run closed
+        (and how many requests this month's check of the marks looked at, when this run made it)."""
         now = now or self.clock.now()
+        checked = self.mark_unmarked(now)
         closed = {status: 0 for status in CLOSABLE}
         for status in CLOSABLE:
             until = iso(now - closes_after(self.config, status))
             for mark in self.table.closure_candidates(status, until):
                 if self._close(mark, status, now):
                     closed[status] += 1
-        return {"closed_resolved": closed["resolved"], "closed_waiting_customer": closed["waiting_customer"]}
+        return {"closed_resolved": closed["resolved"], "closed_waiting_customer": closed["waiting_customer"],
+                "marks_checked": checked or 0}
+
+    def mark_unmarked(self, now: datetime) -> int | None:
+        """Once a month (the first run that claims it), give every resolved or waiting request of the
+        configured staff its closure mark: the requests from before the marks existed, and any whose
+        mark a crash lost. A query per person on the by_assignee index, never a table scan; a mark is a
+        conditional put that never replaces a newer one, so a marked request stays as it is. How many
+        requests it looked at; None when this month's check is done or running elsewhere."""
+        key = f"closure-marks.{now:%Y-%m}"
+        state, _ = self.table.claim(key, now, lease_seconds=MARK_CHECK_LEASE_SECONDS)
+        if state != "claimed":
+            return None
+        checked = 0
+        for member in self.config.staff:
+            for request in self.table.requests_of_staff(member.id, limit=MARK_CHECK_LIMIT):
+                if request.status not in CLOSABLE:
+                    continue
+                record = self.table.request_record(request.request_id) or {}
+                if record.get("status") in CLOSABLE and record.get("status_since"):
+                    self.table.mark_for_closure(request.request_id, record["status"], record["status_since"])
+                    checked += 1
+        self.table.finish(key, {"checked": checked}, now)
+        return checked
 
     def _close(self, mark: dict, status: str, now: datetime) -> bool:
         request_id, since = mark["request_id"], mark["since"]

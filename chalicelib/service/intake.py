@@ -21,7 +21,7 @@ from ..core.links import StatusLinks
 from ..core.pages.session import Sessions, SigninLinks
 from ..core.requests.lifecycle import after_customer_message
 from ..core.requests.models import AttachmentRef, InboundOutcome, Message, Request
-from ..core.mail.outbound import acknowledgement, single_line, staff_language, staff_notification
+from ..core.mail.outbound import acknowledgement, single_line, staff_notification
 from ..core.render import Templates
 from ..core.sla.targets import due_times
 from ..core.requests.tickets import ReplyAddresses, ticket_number, ticket_period
@@ -292,49 +292,20 @@ class IntakeService:
 
     def _task_reply(self, request: Request, analysis: MailAnalysis, task: tuple, member, raw_key: str, at: str,
                     seq: str, base: dict) -> InboundOutcome:
-        """A reply to a task email decides the task, when it comes from the task's person and SES
-        vouches for their address; anything else gets one polite explanation and changes nothing."""
-        from ..core.routes.links import TaskAction
-        from ..core.routes.mail import label, task_reply_notice, DECISION_LABELS
-        from ..core.routes.pages import link_error_text
-        from ..core.routes.replies import parse_decision
-
+        """A reply to a task email: kept (a note when the task's own person wrote it, unverified
+        otherwise), then decided by the approvals (Approvals.reply_to_task)."""
         mail = analysis.mail
         _, stage_id, cycle, person = task
         sender = analysis.customer or ""
-        owner = self.config.staff_member(person) if person in {m.id for m in self.config.staff} else None
-        lang = staff_language(owner) if owner else "en"
-        route = (self.approvals.registry.version(request.route["name"], int(request.route["version"]))
-                 if request.route else None)
-        stage = route.stage(stage_id) if route and stage_id in {s.id for s in route.stages} else None
-        kind = "note" if member is not None and member.id == person else "unverified"
-        self.conversation.keep(Message(request.request_id, "in", at, member.id if kind == "note" else sender or "unknown",
-                                       kind, mail.subject, analysis.text, mail.message_id, [], raw_key), seq)
-        if kind == "unverified" or stage is None:
-            reason, title, detail, action = "not_yours", "", "", None
-        else:
-            parsed = parse_decision(analysis.text, stage.actions)
-            if parsed is None:
-                reason, title, detail, action = "not_understood", "", "", None
-            else:
-                action, comment = parsed
-                result = self.approvals.act(TaskAction(request.request_id, stage_id, cycle, person, action), comment,
-                                            via="email")
-                if result.kind == "done":
-                    reason, title, detail = "done", "", label(DECISION_LABELS, action, lang)
-                else:
-                    reason = result.kind
-                    title, detail = link_error_text(result.kind, lang)
-        self.table.add_event(request.request_id, at, seq, "task_reply", author=sender or "unknown", stage=stage_id,
-                             cycle=cycle, person=person, outcome=reason)
-        if sender and valid_address(sender):
-            notice = task_reply_notice(self.config, self.templates, request, to=sender, lang=lang, reason=reason,
-                                       stage=stage, title=title, detail=detail, ident=seq,
-                                       in_reply_to=mail.message_id)
-            self.outbox.queue_and_send(notice, at)
+        by_owner = member is not None and member.id == person
+        self.conversation.keep(Message(request.request_id, "in", at, member.id if by_owner else sender or "unknown",
+                                       "note" if by_owner else "unverified", mail.subject, analysis.text,
+                                       mail.message_id, [], raw_key), seq)
+        reason = self.approvals.reply_to_task(request, stage_id, cycle, person, by_owner=by_owner, sender=sender,
+                                              text=analysis.text, message_id=mail.message_id, at=at, seq=seq)
         current = self.table.get_request(request.request_id) or request
         return InboundOutcome("threaded", None if reason == "done" else reason, assignee=current.assignee,
-                              author="staff" if kind == "note" else "unverified", staff_action=f"task_{reason}",
+                              author="staff" if by_owner else "unverified", staff_action=f"task_{reason}",
                               status=current.status, **base)
 
     def _unverified(self, request: Request, analysis: MailAnalysis, raw_key: str, at: str, seq: str,

@@ -1,7 +1,8 @@
 """End-to-end tier: the desk as `./rf serve` runs it, driven by a real (headless) Chromium.
 
 Fixtures:
-  desk_url  – base URL of one `./rf serve` subprocess for the whole session.
+  desk_url  – base URL of one `./rf serve` subprocess for the whole session (`serve(*args)` starts
+              another, e.g. on a fast clock, for a module that needs one).
   browser   – one headless Chromium (Debian's, never a downloaded one) for the whole session.
   page      – a fresh context + page per test, JavaScript on; `page.dialogs` lists every
               alert/confirm/prompt that fired (a dialog means injected script ran).
@@ -21,6 +22,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -52,12 +54,13 @@ def _stop(proc: subprocess.Popen) -> None:
         pass
 
 
-@pytest.fixture(scope="session")
-def desk_url():
+@contextmanager
+def serve(*args: str):
+    """`./rf serve` on a free port with `args` (e.g. --time-scale, --config) until the block ends: its URL."""
     port = _free_port()
     env = {**os.environ, "TZ": "UTC", "PYTHONUNBUFFERED": "1"}
     log = tempfile.TemporaryFile(mode="w+b")
-    proc = subprocess.Popen([str(ROOT / "rf"), "serve", "--port", str(port)], cwd=ROOT, env=env,
+    proc = subprocess.Popen([str(ROOT / "rf"), "serve", "--port", str(port), *args], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                             start_new_session=True)
     url = f"http://127.0.0.1:{port}"
@@ -88,6 +91,12 @@ def desk_url():
         if proc.returncode not in (0, -signal.SIGTERM, None):
             sys.stderr.write(f"\n`./rf serve` ended with {proc.returncode}:\n{output()}\n")
         log.close()
+
+
+@pytest.fixture(scope="session")
+def desk_url():
+    with serve() as url:
+        yield url
 
 
 def _chromium_path() -> str | None:

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from .desk import sent_mail
+
 TICKET = re.compile(r"RF-\d{4}-\d{4,}")
 HOSTILE = "<script>alert(1)</script> {{7*7}} <img src=x onerror=alert(1)>"
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
@@ -50,9 +52,6 @@ def assert_no_injected_markup(page_or_frame):
     assert page_or_frame.locator("img[src='x']").count() == 0
 
 
-def sent_mail(desk_url: str) -> list[dict]:
-    with urllib.request.urlopen(f"{desk_url}/_local/outbox", timeout=10) as answer:
-        return json.load(answer)
 
 
 def open_ack_in_outbox(page, desk_url: str, ticket: str, customer: str):

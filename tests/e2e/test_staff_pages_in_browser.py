@@ -5,21 +5,16 @@ each test finds the assignee in the notification the desk sent.
 """
 from __future__ import annotations
 
-import json
 import time
-import urllib.request
 import uuid
 
 from playwright.sync_api import expect
 
+from .desk import sent_mail
+
 from .test_form_in_browser import fill_form, submit
 
 STAFF_DOMAIN = "@requestflow.example"
-
-
-def sent_mail(desk_url: str) -> list[dict]:
-    with urllib.request.urlopen(f"{desk_url}/_local/outbox", timeout=10) as answer:
-        return json.load(answer)
 
 
 def wait_for_mail(desk_url: str, wanted, timeout: float = 10.0) -> dict:

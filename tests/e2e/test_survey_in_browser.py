@@ -1,44 +1,22 @@
 """The customer rates a resolved request from the survey mail, in a real browser."""
 from __future__ import annotations
 
-import json
 import re
-import time
-import urllib.request
 import uuid
 
 from playwright.sync_api import expect
 
+from .desk import get_json, post_mail, wait_until
+
 PASS = "Authentication-Results: amazonses.com; spf=pass smtp.mailfrom=requestflow.example; dkim=pass; dmarc=pass\r\n"
-
-
-def _get(url: str):
-    with urllib.request.urlopen(url, timeout=10) as answer:
-        return json.loads(answer.read())
-
-
-def _post_mail(desk_url: str, raw: bytes) -> dict:
-    request = urllib.request.Request(f"{desk_url}/_local/inbound", data=raw, method="POST")
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        return json.loads(answer.read())
-
-
-def _wait(predicate, what: str, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _mail_to(desk_url: str, address: str, ticket: str, has: str) -> dict:
     def find():
-        found = [m for m in _get(f"{desk_url}/_local/outbox")
+        found = [m for m in get_json(f"{desk_url}/_local/outbox")
                  if address in m["to"] and ticket in m["subject"] and has in (m["text"] or "")]
         return found[-1] if found else None
-    return _wait(find, f"a mail to {address} about {ticket} with {has!r}")
+    return wait_until(find, f"a mail to {address} about {ticket} with {has!r}")
 
 
 def _resolved_request(desk_url: str) -> tuple[str, str]:
@@ -47,14 +25,14 @@ def _resolved_request(desk_url: str) -> tuple[str, str]:
     raw = (f"From: Client <{customer}>\r\nTo: desk@requestflow.example\r\nSubject: Question about delivery\r\n"
            f"Message-ID: <{uuid.uuid4().hex}@example.com>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
            "Hello, do you deliver stretch film to Rotterdam, and how long does it take?\r\n").encode()
-    outcome = _post_mail(desk_url, raw)
+    outcome = post_mail(desk_url, raw)
     ticket, assignee = outcome["ticket"], outcome["assignee"]
     staff = f"{assignee}@requestflow.example"
     note = _mail_to(desk_url, staff, ticket, "")
     reply = (f"From: Staff <{staff}>\r\nTo: {note['reply_to']}\r\nSubject: Re: {note['subject']}\r\n"
              f"Message-ID: <{uuid.uuid4().hex}@requestflow.example>\r\nIn-Reply-To: {note['message_id']}\r\n{PASS}"
              "Content-Type: text/plain; charset=utf-8\r\n\r\n#resolve\r\nYes: two days to Rotterdam.\r\n").encode()
-    assert _post_mail(desk_url, reply)["staff_action"] == "resolved"
+    assert post_mail(desk_url, reply)["staff_action"] == "resolved"
     return ticket, customer
 
 
@@ -64,18 +42,18 @@ def test_the_customer_rates_from_the_mail_and_a_second_visit_is_told_it_is_answe
     links = [link for link in survey["links"] if "/survey/" in link]
     assert [link[-1] for link in links] == ["1", "2", "3", "4", "5"]
 
-    before = _get(f"{desk_url}/_local/requests/{ticket}")["events"]
+    before = get_json(f"{desk_url}/_local/requests/{ticket}")["events"]
     page.goto(links[3])
     expect(page.get_by_role("heading", level=1)).to_have_text("How did we do?")
     group = page.get_by_role("group", name="How satisfied are you with how we handled your request?")
     expect(group.get_by_role("radio", name="4 – Satisfied")).to_be_checked()
-    assert _get(f"{desk_url}/_local/requests/{ticket}")["events"] == before, "opening the link records nothing"
+    assert get_json(f"{desk_url}/_local/requests/{ticket}")["events"] == before, "opening the link records nothing"
 
     group.get_by_role("radio", name="5 – Very satisfied").check()
     page.get_by_label("Comment (optional)").fill("Fast and clear, thank you.")
     page.get_by_role("button", name="Send my answer").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you!")
-    answered = [e for e in _get(f"{desk_url}/_local/requests/{ticket}")["events"] if e["event"] == "survey_answered"]
+    answered = [e for e in get_json(f"{desk_url}/_local/requests/{ticket}")["events"] if e["event"] == "survey_answered"]
     assert [(e["score"], e["comment"]) for e in answered] == [(5, "Fast and clear, thank you.")]
 
     page.goto(links[0])

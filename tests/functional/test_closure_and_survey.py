@@ -259,3 +259,23 @@ def test_a_request_the_customer_answered_is_not_closed(desk, client, clock):
     run_schedule(client)
     assert desk.service.table.get_request(outcome.request_id).status == "open"
     assert desk.service.table.closure_candidates("waiting_customer", "9999") == [], "the stale mark is gone"
+
+
+def test_requests_from_before_the_closure_marks_are_closed_too(desk, client, clock):
+    resolved, staff = resolve(desk)
+    waiting = desk.receive(customer_mail("Question: pallets to Antwerp", mid="<c9@maasvlakte>"))
+    other = str(desk.service.config.staff_member(waiting.assignee).email)
+    reply_as_staff(desk, waiting, other, "Which address should we deliver to?", "<s2@requestflow.example>")
+    assert desk.service.table.get_request(waiting.request_id).status == "waiting_customer"
+    table = desk.session.resource("dynamodb").Table(desk.resources.table_name)
+    for outcome in (resolved, waiting):  # as a desk that ran before the marks were written has them
+        table.delete_item(Key={"PK": f"REQ#{outcome.request_id}", "SK": "CLOSURE"})
+    assert desk.service.table.closure_candidates("resolved", "9999") == []
+
+    clock.advance(days=desk.service.config.closure.waiting_customer_days + 1)
+    first = run_schedule(client)
+    for outcome in (resolved, waiting):
+        assert desk.service.table.get_request(outcome.request_id).status == "closed"
+    assert (first["closed_resolved"], first["closed_waiting_customer"], first["marks_checked"]) == (1, 1, 2)
+    assert [m for m in desk.sent_to(CUSTOMER) if "closed" in m["message_id"]], "the waiting customer is told"
+    assert run_schedule(client)["marks_checked"] == 0, "the check runs once a month"

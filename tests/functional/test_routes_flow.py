@@ -197,19 +197,27 @@ def stop_stack(stack: EmbeddedStack) -> None:
     composition.install(None)
 
 
-# --- this module's desk -------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def desk():
-    stack = start_stack("rfroutes", time_scale=60)
+@contextmanager
+def running_desk(prefix: str, time_scale: float, config_path=None):
+    """An embedded stack for the length of the block, seen as a user sees it (Desk)."""
+    stack = start_stack(prefix, time_scale=time_scale, config_path=config_path)
     try:
         yield Desk(stack)
     finally:
         stop_stack(stack)
 
 
+# --- this module's desk (`client` also serves the other test_routes_* modules' desks) ---------------
+
+@pytest.fixture(scope="module")
+def desk():
+    with running_desk("rfroutes", time_scale=60) as running:
+        yield running
+
+
 @pytest.fixture(scope="module")
 def client(desk):
+    """The app's HTTP routes in process, against the module's `desk`."""
     import app
 
     with Client(app.app) as c:
@@ -617,3 +625,19 @@ def test_a_stage_message_delivered_twice_changes_nothing_the_second_time(desk, c
         assert desk.stack.desk.approvals.on_machine_message(body) == "re-entered"
     assert desk.view(rid)["events"] == view["events"] and len(desk.sent()) == mails
     assert desk.open_tasks(rid, "summarize") == ["sergey"]
+
+
+def test_a_rejection_delivered_twice_opens_one_cycle(desk, client):
+    rid = new_order(desk, "We need 15 rolls per month.", "again@depot.example")["ticket"]
+    decide(desk, client, rid, "approve", 2, "approve")
+    decide(desk, client, rid, "summarize", 1, "reject", comment="not this month")
+    assert desk.wait_open(rid, "approve", 2, cycle=2) == ["maria", "olga"]
+    rejected = desk.stack.desk.table.stage(rid, "summarize", 1)
+    view = desk.view(rid)
+    body = {"event": "rejected", "token": rejected["token"], "request_id": rid, "route": "order_approval",
+            "version": view["route"]["version"], "stage": "summarize",
+            "ctx": {"stage": "summarize", "cycle": 1, "started": rejected["started_at"], "due": rejected["due"]}}
+    with aws_tokens(desk, closed=[rejected["token"]]):
+        assert desk.stack.desk.approvals.on_machine_message(body) == "back"
+    assert [e["cycle"] for e in desk.events(rid, "cycle_started")] == [2]
+    assert desk.view(rid)["route"]["cycle"] == 2 and desk.open_tasks(rid, "approve", cycle=2) == ["maria", "olga"]

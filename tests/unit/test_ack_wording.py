@@ -11,6 +11,8 @@ from chalicelib.core.render import Templates
 from chalicelib.core.requests.models import Request
 from chalicelib.settings import DEFAULT_CONFIG
 
+from .samples import a_request
+
 TICKET = "RF-2611-0042"
 STATUS_URL = "http://desk.test/status/t0k3n"
 
@@ -21,13 +23,7 @@ def config() -> DeskConfig:
 
 
 def _request(**overrides) -> Request:
-    values = dict(request_id=TICKET, ticket=TICKET, status="new", source="form", category="order",
-                  department="sales", priority="normal", language="en", customer_email="buyer@example.com",
-                  customer_name="Pieter", subject="Film", assignee="ivan", created_at="2026-11-02T09:00:00.000000Z",
-                  due_first_response="2026-11-03T09:00:00.000000Z", due_resolution="2026-11-05T09:00:00.000000Z",
-                  reply_address="desk+r.rf-2611-0042.abc@requestflow.example")
-    values.update(overrides)
-    return Request(**values)
+    return a_request(**{"request_id": TICKET, "ticket": TICKET, "source": "form", "subject": "Film", **overrides})
 
 
 def _ack(config: DeskConfig, **overrides):

@@ -11,18 +11,13 @@ from chalicelib.core.mail.outbound import acknowledgement, compose
 from chalicelib.core.render import Templates
 from chalicelib.settings import DEFAULT_CONFIG
 
+from .samples import a_request
+
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 
 
 def _request(**overrides) -> Request:
-    values = dict(request_id="RF-2611-0042", ticket="RF-2611-0042", status="new", source="email",
-                  category="order", department="sales", priority="normal", language="en",
-                  customer_email="buyer@example.com", customer_name="Pieter", subject="Quote: film",
-                  assignee="ivan", created_at="2026-11-02T09:00:00.000000Z",
-                  due_first_response="2026-11-03T09:00:00.000000Z", due_resolution="2026-11-05T09:00:00.000000Z",
-                  reply_address="desk+r.rf-2611-0042.abc@requestflow.example")
-    values.update(overrides)
-    return Request(**values)
+    return a_request(**overrides)
 
 
 @pytest.fixture(scope="module")
@@ -106,3 +101,26 @@ def test_a_complaint_under_investigation_is_not_told_it_goes_through_approval(co
         assert investigation in text and approval not in text
     for text in (order.text, order.html):
         assert approval in text and investigation not in text
+
+
+def test_the_desks_automatic_mail_to_the_customer_lands_in_their_thread_and_answers_reach_the_request(config):
+    from chalicelib.core.requests.closure import closure_notice
+    from chalicelib.core.requests.survey import survey_mail
+    from chalicelib.core.routes.mail import customer_update_mail
+
+    request = _request(language="ru", route={"name": "order_approval", "version": 1, "run": 1})
+    route = next(r for r in config.routes if r.id == "order_approval")
+    thread = dict(in_reply_to="<latest@example.com>", references=["<first@example.com>", None])
+    mails = [closure_notice(config, Templates(), request, since="2026-11-02T09:00:00.000000Z", status_url=None, **thread),
+             survey_mail(config, Templates(), request, links=[(5, "http://x/survey/t?score=5")],
+                         resolution="2026-11-02T09:00:00.000000Z", status_url=None, **thread),
+             customer_update_mail(config, Templates(), request, route, event="route_started", status_url=None,
+                                  **thread)]
+    for mail in mails:
+        assert mail.to == ["buyer@example.com"] and mail.from_address == str(config.desk.address)
+        assert mail.subject == "Re: [#RF-2611-0042] Quote: film"
+        assert mail.reply_to == request.reply_address, "a reply to it joins the request"
+        assert mail.in_reply_to == "<latest@example.com>"
+        assert mail.references == ["<first@example.com>", "<latest@example.com>"]
+        assert mail.automatic and mail.language == "ru"
+    assert len({m.message_id for m in mails}) == 3 and len({m.outbox_id for m in mails}) == 3

@@ -145,7 +145,27 @@ def test_a_route_stage_due_in_a_day_with_reminders_every_four_hours_counts_worki
     assert timer.next_wake(msk(2026, 11, 7, 12, 0), False) == msk(2026, 11, 9, 11, 0)
     assert timer.next_wake(msk(2026, 11, 9, 11, 0), False) == msk(2026, 11, 9, 15, 0)
     assert timer.next_wake(msk(2026, 11, 9, 15, 0), False) == due
-    assert timer.next_wake(due, True) == msk(2026, 11, 10, 11, 0), "after the deadline: every 4 working hours"
+    assert timer.next_wake(due, False) == due, "at the deadline: the escalation is due"
+
+
+def test_a_route_stage_reminds_once_a_period_until_due_and_after_its_escalation_nobody_is_reminded():
+    from chalicelib.core.routes.model import StageSpec
+    from chalicelib.core.routes.progress import stage_due, timer_for
+
+    stage = StageSpec("approve", {"en": "Approve"}, "approve", ("role:accountant",), due_minutes=24 * 60,
+                      remind_minutes=4 * 60)
+    started = msk(2026, 11, 9, 9, 0)
+    due = stage_due(stage, started, MOSCOW)
+    timer = timer_for(stage, started, due, MOSCOW)
+    wakes, now, escalated = [], started, False
+    while (wake := timer.next_wake(now, escalated)) is not None and len(wakes) < 10:
+        reason = timer.wake_reason(wake, escalated)
+        wakes.append((wake, reason))
+        escalated = escalated or reason == "deadline"
+        now = wake
+    assert due == msk(2026, 11, 9, 18, 0), "a working day from Monday's opening is its closing"
+    assert wakes == [(msk(2026, 11, 9, 13, 0), "remind"), (msk(2026, 11, 9, 17, 0), "remind"), (due, "deadline")]
+    assert timer.wake_reason(due + timedelta(days=3), True) == "idle", "a late wake after the escalation sends nothing"
 
 
 def test_a_route_stage_of_two_days_is_due_two_working_days_later():

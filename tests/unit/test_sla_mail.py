@@ -12,6 +12,8 @@ from chalicelib.core.requests.models import Request
 from chalicelib.core.sla.mail import Colleague, least_loaded_colleague, red_zone_mail, reminder_mail
 from chalicelib.settings import DEFAULT_CONFIG
 
+from .samples import a_request
+
 
 @pytest.fixture(scope="module")
 def config():
@@ -19,13 +21,11 @@ def config():
 
 
 def _request(**overrides) -> Request:
-    values = dict(request_id="RF-2611-0042", ticket="RF-2611-0042", status="open", source="email", category="order",
-                  department="sales", priority="urgent", language="zh", customer_email="wang@example.cn",
-                  customer_name="Wang", subject="订单", assignee="olga", created_at="2026-11-06T14:00:00.000000Z",
-                  due_first_response="2026-11-09T09:00:00.000000Z", due_resolution="2026-11-11T11:00:00.000000Z",
-                  reply_address="desk+r.x@requestflow.example", phone="+86 21 5555 0101")
-    values.update(overrides)
-    return Request(**values)
+    return a_request(**{"status": "open", "priority": "urgent", "language": "zh", "customer_email": "wang@example.cn",
+                        "customer_name": "Wang", "subject": "订单", "assignee": "olga",
+                        "created_at": "2026-11-06T14:00:00.000000Z", "due_first_response": "2026-11-09T09:00:00.000000Z",
+                        "due_resolution": "2026-11-11T11:00:00.000000Z",
+                        "reply_address": "desk+r.x@requestflow.example", "phone": "+86 21 5555 0101", **overrides})
 
 
 def test_the_suggested_colleague_speaks_the_customers_language_even_when_busier(config):

@@ -12,6 +12,8 @@ from chalicelib.core.requests.lifecycle import parse_staff_reply
 from chalicelib.core.requests.models import Request
 from chalicelib.settings import DEFAULT_CONFIG
 
+from .samples import a_request
+
 
 def _data():
     return tomllib.loads(DEFAULT_CONFIG.read_text(encoding="utf-8"))
@@ -23,14 +25,7 @@ def config():
 
 
 def _request(**overrides) -> Request:
-    values = dict(request_id="RF-2611-0042", ticket="RF-2611-0042", status="new", source="email",
-                  category="order", department="sales", priority="normal", language="en",
-                  customer_email="buyer@example.com", customer_name="Pieter de Vries", subject="Quote: film",
-                  assignee="ivan", created_at="2026-11-02T09:00:00.000000Z",
-                  due_first_response="2026-11-03T09:00:00.000000Z", due_resolution="2026-11-05T09:00:00.000000Z",
-                  reply_address="desk+r.rf-2611-0042.abc@requestflow.example")
-    values.update(overrides)
-    return Request(**values)
+    return a_request(**{"customer_name": "Pieter de Vries", **overrides})
 
 
 def test_the_shipped_config_has_a_price_list_delivery_terms_and_documents_in_three_languages(config):

@@ -12,16 +12,16 @@ from chalicelib.core.requests.models import Request
 from chalicelib.core.requests.survey import BadSurveyLink, SurveyLinks, outcome_view, score_of, survey_view
 from chalicelib.settings import DEFAULT_CONFIG
 
+from .samples import a_request
+
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 RESOLVED = iso(NOW)
 
 
 def request(language="ru") -> Request:
-    return Request(request_id="RF-2611-0042", ticket="RF-2611-0042", status="resolved", source="email",
-                   category="question", department="sales", priority="normal", language=language,
-                   customer_email="a@example.com", customer_name="Пётр", subject="Доставка в Казань",
-                   assignee="olga", created_at=RESOLVED, due_first_response=RESOLVED, due_resolution=RESOLVED,
-                   reply_address="desk+r@requestflow.example")
+    return a_request(status="resolved", category="question", language=language, customer_email="a@example.com",
+                     customer_name="Пётр", subject="Доставка в Казань", assignee="olga", created_at=RESOLVED,
+                     due_first_response=RESOLVED, due_resolution=RESOLVED, reply_address="desk+r@requestflow.example")
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Outgoing email: the acknowledgement, staff notifications, staff answers, rendered and composed as MIME."""
+"""Outgoing email: the acknowledgement, staff notifications, staff answers, the desk's other mail in the
+customer's thread, rendered and composed as MIME."""
 from __future__ import annotations
 
 import hashlib
@@ -84,6 +85,30 @@ def acknowledgement(config: DeskConfig, templates: Templates, request: Request, 
         automatic=True,
         language=lang,
     )
+
+
+def thread_references(in_reply_to: str | None, references: list[str]) -> list[str]:
+    """References of a reply in the customer's thread: the thread's, then the message it answers."""
+    refs = [r for r in references if r]
+    if in_reply_to and in_reply_to not in refs:
+        refs.append(in_reply_to)
+    return refs
+
+
+def customer_thread_mail(config: DeskConfig, request: Request, *, kind: str, prefix: str, key: str, lang: str,
+                         text: str, html: str | None = None, in_reply_to: str | None,
+                         references: list[str]) -> Outbound:
+    """An automatic mail from the desk to the request's customer, in their thread: "Re:" the tagged
+    subject, In-Reply-To their latest message, Reply-To the request's own address. `prefix` and `key`
+    make the outbox id and the Message-ID (the same key always names the same mail)."""
+    return Outbound(
+        outbox_id=f"{prefix}.{key}", kind=kind, request_id=request.request_id,
+        to=[request.customer_email] if request.customer_email else [],
+        from_address=str(config.desk.address), from_name=config.desk.name,
+        subject="Re: " + tagged_subject(request.ticket, single_line(request.subject, 250)),
+        text=text, html=html, message_id=message_id_for(prefix, key, config.desk.mail_domain),
+        reply_to=request.reply_address, in_reply_to=in_reply_to,
+        references=thread_references(in_reply_to, references), automatic=True, language=lang)
 
 
 STAFF_LANGUAGES = LANGUAGES
@@ -187,9 +212,6 @@ def staff_answer(config: DeskConfig, templates: Templates, request: Request, mem
         "status_url": status_url,
     }
     domain = config.desk.mail_domain
-    refs = [r for r in references if r]
-    if in_reply_to and in_reply_to not in refs:
-        refs.append(in_reply_to)
     return Outbound(
         outbox_id=f"answer.{request.request_id}.{ident}",
         kind="answer",
@@ -203,7 +225,7 @@ def staff_answer(config: DeskConfig, templates: Templates, request: Request, mem
         message_id=message_id_for("answer", f"{request.request_id}.{ident}", domain),
         reply_to=request.reply_address,
         in_reply_to=in_reply_to,
-        references=refs,
+        references=thread_references(in_reply_to, references),
         automatic=False,
         language=lang,
         attachments=[{"filename": a.filename, "content_type": a.content_type, "size": a.size, "key": a.key}

@@ -52,16 +52,18 @@ EVENT = {
                         "zh": "邮件未发送：该地址退信或投诉"},
     "mail_dead_lettered": {"en": "Mail could not be sent (dead letter)", "ru": "Письмо не удалось отправить (недоставленные)",
                            "zh": "邮件无法发送（死信）"},
-}
-
-EVENT.update({
+    # closure and the survey (service/closure.py)
     "survey_sent": {"en": "Survey sent to the customer", "ru": "Клиенту отправлен опрос", "zh": "已向客户发送调查"},
     "survey_answered": {"en": "The customer rated the request", "ru": "Клиент оценил заявку", "zh": "客户已评分"},
     "low_rating_alerted": {"en": "Low rating: the manager was told", "ru": "Низкая оценка: руководитель уведомлён",
                            "zh": "低评分：已通知负责人"},
     "reopened": {"en": "Reopened", "ru": "Открыта снова", "zh": "已重新打开"},
-})
-"""Closure and the survey (service/closure.py)."""
+    # the SLA ladder (service/sla.py)
+    "sla_reminder_sent": {"en": "SLA reminder to the assignee", "ru": "Напоминание о сроке исполнителю",
+                          "zh": "已向处理人发送期限提醒"},
+    "sla_red_zone": {"en": "Red zone: the manager was told", "ru": "Красная зона: сообщено руководителю",
+                     "zh": "红色区域：已通知主管"},
+}
 
 KIND = {
     "email": {"en": "Email from the customer", "ru": "Письмо клиента", "zh": "客户邮件"},
@@ -80,10 +82,13 @@ KIND = {
     "task": {"en": "Task mail", "ru": "Письмо с задачей", "zh": "任务邮件"},
     "update": {"en": "Status update to the customer", "ru": "Сообщение клиенту о ходе заявки", "zh": "发给客户的进展通知"},
     "escalation": {"en": "Escalation to the manager", "ru": "Эскалация руководителю", "zh": "上报给主管"},
+    "survey": {"en": "Satisfaction survey", "ru": "Опрос об удовлетворённости", "zh": "满意度调查"},
+    "digest": {"en": "KPI digest to a manager", "ru": "Сводка показателей руководителю", "zh": "发给主管的指标摘要"},
+    # the SLA ladder (service/sla.py)
+    "sla_reminder": {"en": "SLA reminder", "ru": "Напоминание о сроке", "zh": "期限提醒"},
+    "sla_red_zone": {"en": "Red-zone email to the manager", "ru": "Письмо руководителю о красной зоне",
+                     "zh": "发给主管的红色区域邮件"},
 }
-
-KIND.update({"survey": {"en": "Satisfaction survey", "ru": "Опрос об удовлетворённости", "zh": "满意度调查"},
-             "digest": {"en": "KPI digest to a manager", "ru": "Сводка показателей руководителю", "zh": "发给主管的指标摘要"}})
 
 DUE = {"first_response": {"en": "first answer", "ru": "первый ответ", "zh": "首次答复"},
        "resolution": {"en": "resolution", "ru": "решение", "zh": "解决"}}
@@ -122,17 +127,3 @@ def word(table: dict, key: str, lang: str, fallback: str | None = None) -> str:
 
 def text(key: str, lang: str, **values) -> str:
     return word(MESSAGES, key, lang).format(**values)
-
-
-# The SLA ladder (service/sla.py): its events and its mail, as the staff pages name them.
-EVENT.update({
-    "sla_reminder_sent": {"en": "SLA reminder to the assignee", "ru": "Напоминание о сроке исполнителю",
-                          "zh": "已向处理人发送期限提醒"},
-    "sla_red_zone": {"en": "Red zone: the manager was told", "ru": "Красная зона: сообщено руководителю",
-                     "zh": "红色区域：已通知主管"},
-})
-KIND.update({
-    "sla_reminder": {"en": "SLA reminder", "ru": "Напоминание о сроке", "zh": "期限提醒"},
-    "sla_red_zone": {"en": "Red-zone email to the manager", "ru": "Письмо руководителю о красной зоне",
-                     "zh": "发给主管的红色区域邮件"},
-})

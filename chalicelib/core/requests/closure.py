@@ -12,11 +12,10 @@ from datetime import datetime, timedelta
 
 from chalicelib.core.clock import parse_iso
 from chalicelib.core.config import DeskConfig
-from chalicelib.core.mail.outbound import customer_language, message_id_for, single_line
+from chalicelib.core.mail.outbound import customer_language, customer_thread_mail, single_line
 from chalicelib.core.render import Templates
 from chalicelib.core.requests.lifecycle import after_customer_message
 from chalicelib.core.requests.models import Outbound, Request
-from chalicelib.core.requests.tickets import tagged_subject
 
 CLOSABLE = ("resolved", "waiting_customer")
 """The statuses the desk closes by itself once they last long enough."""
@@ -71,15 +70,6 @@ def closure_notice(config: DeskConfig, templates: Templates, request: Request, *
                                          days=config.closure.waiting_customer_days),
             "reopen": t["reopen"].format(reopen=config.closure.reopen_days),
             "status": t["status"], "status_url": status_url}
-    ident = f"{request.request_id}.{since}"
-    refs = [r for r in references if r]
-    if in_reply_to and in_reply_to not in refs:
-        refs.append(in_reply_to)
-    return Outbound(
-        outbox_id=f"closed.{ident}", kind="update", request_id=request.request_id,
-        to=[request.customer_email] if request.customer_email else [],
-        from_address=str(config.desk.address), from_name=config.desk.name,
-        subject="Re: " + tagged_subject(request.ticket, single_line(request.subject, 250)),
-        text=templates.render("email/closed.txt.j2", **view),
-        message_id=message_id_for("closed", ident, config.desk.mail_domain), reply_to=request.reply_address,
-        in_reply_to=in_reply_to, references=refs, automatic=True, language=lang)
+    return customer_thread_mail(config, request, kind="update", prefix="closed", key=f"{request.request_id}.{since}",
+                                lang=lang, text=templates.render("email/closed.txt.j2", **view),
+                                in_reply_to=in_reply_to, references=references)

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.core.config import DeskConfig, StaffMember
-from chalicelib.core.mail.outbound import customer_language, message_id_for, single_line, staff_language
+from chalicelib.core.mail.outbound import (customer_language, customer_thread_mail, message_id_for, single_line,
+                                           staff_language)
 from chalicelib.core.render import Templates
 from chalicelib.core.requests.models import Outbound, Request
 from chalicelib.core.requests.tickets import tagged_subject
@@ -230,18 +231,11 @@ def survey_mail(config: DeskConfig, templates: Templates, request: Request, *, l
             "ask": t["mail_ask"], "reopen": t["mail_reopen"].format(days=config.closure.reopen_days),
             "links": [{"score": s, "label": t["scores"][s], "url": url} for s, url in links],
             "status_url": status_url, "status": t["status"], "ticket": request.ticket}
-    ident = f"{request.request_id}.{resolution}"
-    refs = [r for r in references if r]
-    if in_reply_to and in_reply_to not in refs:
-        refs.append(in_reply_to)
-    return Outbound(
-        outbox_id=f"survey.{ident}", kind="survey", request_id=request.request_id,
-        to=[request.customer_email] if request.customer_email else [],
-        from_address=str(config.desk.address), from_name=config.desk.name,
-        subject="Re: " + tagged_subject(request.ticket, single_line(request.subject, 250)),
-        text=templates.render("email/survey.txt.j2", **view), html=templates.render("email/survey.html.j2", **view),
-        message_id=message_id_for("survey", ident, config.desk.mail_domain), reply_to=request.reply_address,
-        in_reply_to=in_reply_to, references=refs, automatic=True, language=lang)
+    return customer_thread_mail(config, request, kind="survey", prefix="survey",
+                                key=f"{request.request_id}.{resolution}", lang=lang,
+                                text=templates.render("email/survey.txt.j2", **view),
+                                html=templates.render("email/survey.html.j2", **view),
+                                in_reply_to=in_reply_to, references=references)
 
 
 STAFF_TEXTS = {

@@ -8,8 +8,9 @@ route in its input costs ~6 transitions a stage):
   answers the token with the next stage's timing (`$.ctx`). On the happy path a stage costs exactly
   one transition, however many people act in it.
 - the stage's deadline and reminders are the Task's own timeout (`TimeoutSecondsPath: $.ctx.wait`,
-  the time to the next reminder or the deadline): when it fires, a short "wake" task lets the desk
-  send the reminder or escalate, then a Choice goes back to waiting, on, or to the rejection path.
+  the time to the next reminder or the deadline, and after an escalation a long idle wait): when it
+  fires, a short "wake" task lets the desk send the reminder or escalate, then a Choice goes back to
+  waiting, on, or to the rejection path.
 - a rejection is `SendTaskFailure(error="Rejected")`, caught into a "rejected" task where the desk
   decides between another cycle (back to an earlier stage) and the end (not approved).
 - force-complete is `SendTaskFailure(error="ForceCompleted")` on the open token (StopExecution does

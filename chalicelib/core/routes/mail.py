@@ -3,7 +3,8 @@ manager, and the customer's updates. View models in, Outbound out. Pure."""
 from __future__ import annotations
 
 from chalicelib.core.config import DeskConfig, StaffMember
-from chalicelib.core.mail.outbound import customer_language, message_id_for, single_line, staff_language, summary_of
+from chalicelib.core.mail.outbound import (customer_language, customer_thread_mail, message_id_for, single_line,
+                                           staff_language, summary_of)
 from chalicelib.core.render import Templates
 from chalicelib.core.requests.models import Outbound, Request
 from chalicelib.core.requests.tickets import tagged_subject
@@ -135,19 +136,10 @@ def customer_update_mail(config: DeskConfig, templates: Templates, request: Requ
     view = {"lang": lang, "title": request.ticket, "desk_name": config.desk.name, "ticket": request.ticket,
             "customer_name": single_line(request.customer_name, 80), "subject": single_line(request.subject, 300),
             "event": event, "status_url": status_url}
-    domain = config.desk.mail_domain
-    refs = [r for r in references if r]
-    if in_reply_to and in_reply_to not in refs:
-        refs.append(in_reply_to)
     key = f"{request.request_id}.{event}.{(request.route or {}).get('run', 1)}"
-    return Outbound(
-        outbox_id=f"update.{key}", kind="update", request_id=request.request_id,
-        to=[request.customer_email] if request.customer_email else [], from_address=str(config.desk.address),
-        from_name=config.desk.name, subject="Re: " + tagged_subject(request.ticket, single_line(request.subject, 250)),
-        text=templates.render(f"email/{lang}/update.txt.j2", **view),
-        message_id=message_id_for("update", key, domain), reply_to=request.reply_address, in_reply_to=in_reply_to,
-        references=refs, automatic=True, language=lang,
-    )
+    return customer_thread_mail(config, request, kind="update", prefix="update", key=key, lang=lang,
+                                text=templates.render(f"email/{lang}/update.txt.j2", **view),
+                                in_reply_to=in_reply_to, references=references)
 
 
 def task_reply_notice(config: DeskConfig, templates: Templates, request: Request, *, to: str, lang: str,

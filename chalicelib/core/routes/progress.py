@@ -67,52 +67,50 @@ def stage_outcome(stage: StageSpec, decisions: list[str | None]) -> str | None:
     return "approved" if len(made) == len(decisions) else None
 
 
+IDLE_WAKE = timedelta(days=30)
+"""After the escalation nobody is reminded any more, but a Step Functions Task must have a timeout:
+the stage's timer then fires this rarely and sends nothing (a few transitions a month)."""
+
+
 @dataclass(frozen=True)
 class Timer:
     """When a stage started, its deadline and the reminders due before it. With a business calendar
-    the reminder period is business time (nights, weekends and holidays do not count)."""
+    the reminder period is business time (nights, weekends and holidays do not count).
+
+    The ladder: one reminder per period until the deadline, then (for `on_deadline = "escalate"`)
+    one escalation to the manager, then nothing more to the people who are late: the manager's
+    escalation is what follows it up."""
     started: datetime
     deadline: datetime
     remind_every: timedelta | None
     calendar: object | None = None
     """A core.sla.calendar.BusinessCalendar, or None: wall time."""
 
-    def next_wake(self, now: datetime, escalated: bool) -> datetime:
-        """The next moment the stage's timer should fire: a reminder, the deadline, or (after the
-        deadline, once escalated) the next reminder of the waiting person."""
-        if self.calendar is not None:
-            return self._next_business_wake(now)
-        if now < self.deadline:
-            if self.remind_every:
-                k = math.floor((now - self.started) / self.remind_every) + 1
-                reminder = self.started + k * self.remind_every
-                if reminder < self.deadline:
-                    return reminder
-            return self.deadline
-        step = self.remind_every or (self.deadline - self.started)
-        k = math.floor((now - self.deadline) / step) + 1
-        return self.deadline + k * step
+    def next_wake(self, now: datetime, escalated: bool) -> datetime | None:
+        """The next moment the stage's timer has something to do: a reminder or the deadline; None
+        once the deadline has passed and the stage was escalated (nothing is left to send)."""
+        if now >= self.deadline:
+            return None if escalated else self.deadline
+        if self.remind_every:
+            reminder = self._next_reminder(now)
+            if reminder < self.deadline:
+                return reminder
+        return self.deadline
 
-    def _next_business_wake(self, now: datetime) -> datetime:
-        calendar = self.calendar
-        every = self.remind_every.total_seconds() / 60 if self.remind_every else None
-        if now < self.deadline:
-            if every:
-                k = math.floor(calendar.between(self.started, now) / every) + 1
-                reminder = calendar.add(self.started, k * every)
-                if reminder < self.deadline:
-                    return reminder
-            return self.deadline
-        step = every or max(1.0, calendar.between(self.started, self.deadline))
-        k = math.floor(calendar.between(self.deadline, now) / step) + 1
-        return calendar.add(self.deadline, k * step)
+    def _next_reminder(self, now: datetime) -> datetime:
+        if self.calendar is None:
+            k = math.floor((now - self.started) / self.remind_every) + 1
+            return self.started + k * self.remind_every
+        every = self.remind_every.total_seconds() / 60
+        k = math.floor(self.calendar.between(self.started, now) / every) + 1
+        return self.calendar.add(self.started, k * every)
 
     def wake_reason(self, now: datetime, escalated: bool) -> str:
         """What a timer firing at `now` means: 'remind' before the deadline, 'deadline' the first time
-        after it, 'remind' again after escalation."""
+        after it, 'idle' after the escalation (send nothing, keep waiting)."""
         if now < self.deadline:
             return "remind"
-        return "remind" if escalated else "deadline"
+        return "idle" if escalated else "deadline"
 
 
 def timer_for(stage: StageSpec, started: datetime, due: datetime, calendar=None) -> Timer:

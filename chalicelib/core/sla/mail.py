@@ -11,10 +11,15 @@ from ..render import Templates
 from ..requests.models import Outbound, Request
 from ..requests.tickets import tagged_subject
 
-_TARGET = {"first_response": {"en": "first response", "ru": "первый ответ", "zh": "首次回复"},
-           "resolution": {"en": "resolution", "ru": "решение", "zh": "解决"}}
-_SUBJECT = {"reminder": {"en": "Due now", "ru": "Срок наступил", "zh": "已到期"},
-            "red_zone": {"en": "Red zone", "ru": "Красная зона", "zh": "红色区域"}}
+_WORDS = {
+    "first_response": {"en": "first response", "ru": "первый ответ", "zh": "首次回复"},
+    "resolution": {"en": "resolution", "ru": "решение", "zh": "解决"},
+    "reminder": {"en": "Due now", "ru": "Срок наступил", "zh": "已到期"},
+    "red_zone": {"en": "Red zone", "ru": "Красная зона", "zh": "红色区域"},
+    "hours": {"en": "{n} business hours", "ru": "{n} раб. ч", "zh": "{n} 个工作小时"},
+    "hour": {"en": "{n} business hour", "ru": "{n} раб. ч", "zh": "{n} 个工作小时"},
+}
+"""The ladder's words in the staff languages: the targets, the subjects' first words, the lateness."""
 
 
 def local_time(moment: datetime, zone) -> str:
@@ -23,9 +28,7 @@ def local_time(moment: datetime, zone) -> str:
 
 def business_hours(minutes: float, lang: str) -> str:
     hours = round(minutes / 60, 1)
-    text = f"{hours:g}"
-    return {"en": f"{text} business hour{'s' if hours != 1 else ''}", "ru": f"{text} раб. ч",
-            "zh": f"{text} 个工作小时"}[lang]
+    return _WORDS["hour" if hours == 1 else "hours"][lang].format(n=f"{hours:g}")
 
 
 @dataclass(frozen=True)
@@ -35,21 +38,30 @@ class Colleague:
     speaks_customer_language: bool
 
 
-def reminder_mail(config: DeskConfig, templates: Templates, request: Request, member: StaffMember, *,
-                  target: str, due: datetime, zone, reply_to: str, page_url: str) -> Outbound:
+def _ladder_mail(config: DeskConfig, templates: Templates, request: Request, member: StaffMember, *, level: str,
+                 target: str, due: datetime, view: dict, reply_to: str | None = None) -> Outbound:
+    """One rung of the ladder (`level`: reminder, red_zone) to `member`, in their language, named after
+    the request, the target and the due time: the same rung is the same mail."""
     lang = staff_language(member)
+    kind = f"sla_{level}"
+    key = f"{request.request_id}.{target}.{due:%Y%m%d%H%M}"
     view = {"desk_name": config.desk.name, "staff_name": member.name, "ticket": request.ticket,
             "subject": single_line(request.subject, 300),
             "customer": single_line(f"{request.customer_name} <{request.customer_email or '-'}>", 300),
-            "target": _TARGET[target][lang], "due": local_time(due, zone), "page_url": page_url}
-    key = f"{request.request_id}.{target}.{due:%Y%m%d%H%M}"
+            "target": _WORDS[target][lang], **view}
     return Outbound(
-        outbox_id=f"sla_reminder.{key}", kind="sla_reminder", request_id=request.request_id, to=[str(member.email)],
+        outbox_id=f"{kind}.{key}", kind=kind, request_id=request.request_id, to=[str(member.email)],
         from_address=str(config.desk.address), from_name=config.desk.name,
-        subject=tagged_subject(request.ticket, f"{_SUBJECT['reminder'][lang]}: {single_line(request.subject, 200)}"),
-        text=templates.render(f"email/{lang}/sla_reminder.txt.j2", **view),
-        message_id=message_id_for("sla_reminder", key, config.desk.mail_domain), reply_to=reply_to,
+        subject=tagged_subject(request.ticket, f"{_WORDS[level][lang]}: {single_line(request.subject, 200)}"),
+        text=templates.render(f"email/{lang}/{kind}.txt.j2", **view),
+        message_id=message_id_for(kind, key, config.desk.mail_domain), reply_to=reply_to,
         automatic=True, language=lang)
+
+
+def reminder_mail(config: DeskConfig, templates: Templates, request: Request, member: StaffMember, *,
+                  target: str, due: datetime, zone, reply_to: str, page_url: str) -> Outbound:
+    return _ladder_mail(config, templates, request, member, level="reminder", target=target, due=due,
+                        reply_to=reply_to, view={"due": local_time(due, zone), "page_url": page_url})
 
 
 def red_zone_mail(config: DeskConfig, templates: Templates, request: Request, manager: StaffMember, *,
@@ -57,20 +69,11 @@ def red_zone_mail(config: DeskConfig, templates: Templates, request: Request, ma
                   colleagues: list[Colleague], suggested: StaffMember | None, reassign_url: str | None,
                   page_url: str) -> Outbound:
     lang = staff_language(manager)
-    view = {"desk_name": config.desk.name, "staff_name": manager.name, "ticket": request.ticket,
-            "subject": single_line(request.subject, 300),
-            "customer": single_line(f"{request.customer_name} <{request.customer_email or '-'}>", 300),
-            "phone": single_line(request.phone or "", 60), "target": _TARGET[target][lang],
-            "due": local_time(due, zone), "late": business_hours(late_minutes, lang), "holder": holder.name,
-            "colleagues": colleagues, "suggested": suggested.name if suggested else "",
-            "reassign_url": reassign_url or "", "page_url": page_url}
-    key = f"{request.request_id}.{target}.{due:%Y%m%d%H%M}"
-    return Outbound(
-        outbox_id=f"sla_red_zone.{key}", kind="sla_red_zone", request_id=request.request_id, to=[str(manager.email)],
-        from_address=str(config.desk.address), from_name=config.desk.name,
-        subject=tagged_subject(request.ticket, f"{_SUBJECT['red_zone'][lang]}: {single_line(request.subject, 200)}"),
-        text=templates.render(f"email/{lang}/sla_red_zone.txt.j2", **view),
-        message_id=message_id_for("sla_red_zone", key, config.desk.mail_domain), automatic=True, language=lang)
+    view = {"phone": single_line(request.phone or "", 60), "due": local_time(due, zone),
+            "late": business_hours(late_minutes, lang), "holder": holder.name, "colleagues": colleagues,
+            "suggested": suggested.name if suggested else "", "reassign_url": reassign_url or "",
+            "page_url": page_url}
+    return _ladder_mail(config, templates, request, manager, level="red_zone", target=target, due=due, view=view)
 
 
 def least_loaded_colleague(config: DeskConfig, request: Request, loads: dict[str, int]) -> StaffMember | None:
