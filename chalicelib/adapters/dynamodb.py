@@ -24,6 +24,8 @@ WRITE_UNIT = 1024
 """Bytes of item one write unit pays for: an item rewritten often is worth keeping below it."""
 OUTBOX_GROWTH = 192
 """What sending adds to an outbox item (the claim, the time sent, SES's message id)."""
+COMPRESS_TEXT_OVER = 512
+"""Bytes of message text above which it is stored compressed (below, compression saves little)."""
 
 
 class Conflict(Exception):
@@ -61,15 +63,27 @@ def _size(value: Any) -> int:
     return len(str(value))
 
 
+def _with_text(message: dict) -> dict:
+    """A message item with its `text`, stored compressed or not."""
+    if "text_z" not in message:
+        return message
+    text = zlib.decompress(_bytes(message["text_z"])).decode("utf-8")
+    return {**{k: v for k, v in message.items() if k != "text_z"}, "text": text}
+
+
 def pack_content(text: str, html: str | None) -> bytes:
     """An email's text and HTML as one compressed value: HTML mail shrinks to about a third."""
     return zlib.compress(json.dumps([text, html], ensure_ascii=False).encode("utf-8"), 9)
 
 
 def unpack_content(data: Any) -> tuple[str, str | None]:
-    raw = data.value if hasattr(data, "value") else bytes(data)
-    text, html = json.loads(zlib.decompress(raw).decode("utf-8"))
+    text, html = json.loads(zlib.decompress(_bytes(data)).decode("utf-8"))
     return text, html
+
+
+def _bytes(data: Any) -> bytes:
+    """A binary attribute's bytes (boto3 reads it as a `Binary`)."""
+    return data.value if hasattr(data, "value") else bytes(data)
 
 
 class DeskTable:
@@ -303,12 +317,16 @@ class DeskTable:
         return self._update_if(**kwargs)
 
     def add_message(self, message: Message, seq: str) -> bool:
+        """Keep a message once; a longer text is stored compressed (`text_z`: a mail's text is about
+        half its size compressed, and a message costs a write unit per KB)."""
         item = {"PK": f"REQ#{message.request_id}", "SK": f"MSG#{message.at}#{seq}", "type": "message",
                 **asdict(message)}
+        if _size(message.text) > COMPRESS_TEXT_OVER:
+            item["text_z"] = zlib.compress(item.pop("text").encode("utf-8"), 9)
         return self._put_new(item)
 
     def messages(self, request_id: str) -> list[dict]:
-        return self._query_prefix(f"REQ#{request_id}", "MSG#")
+        return [_with_text(m) for m in self._query_prefix(f"REQ#{request_id}", "MSG#")]
 
     def add_event(self, request_id: str, at: str, seq: str, event: str, **data: Any) -> bool:
         """Write an event once and, in the same transaction, add its KPI contributions
