@@ -8,6 +8,8 @@ Each order is an email stating its monthly need (so `order_approval` starts), de
 link from the task mail (the confirmation page GET, then the POST) through `chalice.test.Client`; the
 route's machine runs on moto, its stage messages are handed to the SQS handler. Orders go in batches
 so the machines of a batch run side by side. The desk's clock stands still, so no stage timer fires.
+Events and their KPI contributions go in one TransactWriteItems each, as the desk writes them on AWS
+(the embedded stack otherwise writes them separately), so they are counted at the transactions' price.
 """
 from __future__ import annotations
 
@@ -50,7 +52,8 @@ def run_orders(requests: int, batch: int, log) -> dict:
 
     meter = Meter()
     stack = EmbeddedStack(clock=FixedClock(datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)), in_process=True,
-                          prefix="rfcost", task_pump=False, on_session=meter.attach).start()
+                          prefix="rfcost", task_pump=False, on_session=meter.attach,
+                          event_transactions=True).start()
     stack.invocation_listeners.append(meter.invoked)
     desk = LocalDesk(stack)
     desk.http_listeners.append(meter.invoked)
@@ -126,9 +129,26 @@ def run_orders(requests: int, batch: int, log) -> dict:
                               sns_publishes=requests, api_requests=api_requests)
         return {"counts": counts, "wall_seconds": wall, "calls": dict(sorted(
                     (f"{s} {o}", n) for (s, o), n in meter.calls.items())),
-                "invocations": dict(meter.invocations), "requests": requests}
+                "invocations": dict(meter.invocations), "requests": requests,
+                "wru_by": _per_kind(meter.wru_by, requests), "rru_by": _per_kind(meter.rru_by, requests)}
     finally:
         stack.stop()
+
+
+def _per_kind(units, requests: int) -> dict[str, dict[str, float]]:
+    """{item kind: {"table" or index: units per order}}, the costliest kind first."""
+    kinds: dict[str, dict[str, float]] = {}
+    for (what, where), n in units.items():
+        kinds.setdefault(what, {})[where] = round(n / requests, 3)
+    return dict(sorted(kinds.items(), key=lambda kv: -sum(kv[1].values())))
+
+
+def format_units(per_kind: dict[str, dict[str, float]], unit: str, top: int = 10) -> str:
+    lines = []
+    for what, where in list(per_kind.items())[:top]:
+        parts = ", ".join(f"{w} {n:g}" for w, n in sorted(where.items(), key=lambda kv: (kv[0] != "table", kv[0])))
+        lines.append(f"  {what:<14} {sum(where.values()):7.2f} {unit} per order  ({parts})")
+    return "\n".join(lines)
 
 
 def _history(stack, arn: str) -> list[dict]:
@@ -154,12 +174,17 @@ def bench_cost(requests: int, batch: int, log, per: int = 1000) -> dict:
     log(cost.format_table(table))
     log(f"SES cost of the mail sent (the floor): ${floor:.4f}; total ÷ floor = {ratio:.2f}× "
         f"(target ≤ {cost.TARGET_RATIO}×) {'PASS' if ratio <= cost.TARGET_RATIO else 'MISS'}")
+    log("DynamoDB writes by item kind (table and each index written):")
+    log(format_units(measured["wru_by"], "WRU"))
+    log("DynamoDB reads by item kind:")
+    log(format_units(measured["rru_by"], "RRU", top=6))
     log(f"counted in {measured['wall_seconds']:.0f} s on the embedded stack")
     return {"requests_counted": requests, "per": per, "memory_mb": memory, "ratio": ratio, "total_usd": total,
             "floor_usd": floor, "wall_seconds": round(measured["wall_seconds"], 1),
             "rows": [{"operation": r.operation, "count": round(r.count, 3), "unit": r.unit,
                       "unit_price_usd": r.unit_price, "cost_usd": round(r.cost, 6)} for r in table],
             "aws_calls_counted": measured["calls"], "handler_invocations": measured["invocations"],
+            "dynamodb_wru_per_order_by_kind": measured["wru_by"], "dynamodb_rru_per_order_by_kind": measured["rru_by"],
             "raw_counts": {k: round(v, 3) for k, v in vars(measured["counts"]).items()}}
 
 

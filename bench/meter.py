@@ -1,26 +1,44 @@
 """Counts the AWS operations the desk makes, through botocore's `before-call` / `after-call` events on the
 boto3 session the embedded stack builds every client from, and the handler invocations the stack makes.
 
-DynamoDB capacity is counted from item sizes as DynamoDB computes them (names and values in UTF-8
-bytes): a write costs one WRU per KB of the item (for an update: the item's size as last seen, written
-or read) plus the same for each global secondary index the item is in (all three project ALL); a
-GetItem one RRU per 4 KB (the desk reads consistently); a Query the sum of the items it returned,
-per 4 KB. moto's own ConsumedCapacity is a constant, so it is not used.
+DynamoDB capacity is counted as DynamoDB bills it on demand, from the items themselves (sizes as
+DynamoDB computes them: names and values in UTF-8 bytes). Before and after every write the meter
+looks at the item (`peek`, outside the counted calls), so a write costs:
+
+- on the table, one WRU per KB of the larger of the item before and after (a failed condition: of
+  the item as it was, at least one);
+- on each global secondary index, per the index's projection (read from the table's description):
+  an item entering the index writes its entry (keys plus projected attributes), one leaving it deletes
+  it, a change of its index key does both, a change of a projected attribute rewrites the entry, and
+  anything else writes nothing to the index; one WRU per KB of entry each time;
+- in TransactWriteItems, twice all that.
+
+A GetItem costs one RRU per 4 KB of the item when strongly consistent, half when eventually
+consistent; a Query or Scan the same for the sum of what it returned per page (index queries are
+always eventually consistent); BatchGetItem per item; TransactGetItems twice. moto's own
+ConsumedCapacity is a constant, so it is not used.
+
+Writes are attributed to item kinds (`REQ#…/META`, `OUT#…`, `KPI#…/stage#…` → `REQ/META`, `OUT`,
+`KPI/stage`) and to the table or the index written (`wru_by`), reads to kinds (`rru_by`).
 """
 from __future__ import annotations
 
+import copy
+import json
 import math
-import re
 import threading
 from collections import Counter
 from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 
 from .cost import Counts, billed_ms
 
-GSI_KEYS = {"GSI1PK": "by_customer", "GSI2PK": "open_by_due", "GSI3PK": "by_assignee"}
 S3_PUT_TIER = {"PutObject", "CopyObject", "PostObject", "ListObjects", "ListObjectsV2", "CreateMultipartUpload",
                "UploadPart", "CompleteMultipartUpload", "ListBuckets"}
+WRITES = ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem")
+KB = 1024
+READ_UNIT = 4096
 
 
 def _typed_size(value: dict) -> int:
@@ -76,28 +94,114 @@ def item_size(item: dict) -> int:
     return size
 
 
-def _key(key: dict) -> tuple:
+@dataclass(frozen=True)
+class Index:
+    """A global secondary index as far as its write cost goes: its keys and what it projects."""
+    name: str
+    keys: tuple[str, ...]
+    projection: str
+    """ALL, KEYS_ONLY or INCLUDE."""
+    included: frozenset[str] = frozenset()
+
+    def entry(self, item: dict | None, table_keys: tuple[str, ...]) -> dict | None:
+        """The item's entry in the index (None when the item is not in it: a sparse index)."""
+        if not item or any(k not in item for k in self.keys):
+            return None
+        if self.projection == "ALL":
+            return dict(item)
+        wanted = set(table_keys) | set(self.keys) | (self.included if self.projection == "INCLUDE" else set())
+        return {k: v for k, v in item.items() if k in wanted}
+
+
+def units(size: int, unit: int = KB) -> int:
+    return max(1, math.ceil(size / unit))
+
+
+def write_units(old: dict | None, new: dict | None, table_keys: tuple[str, ...],
+                indexes: tuple[Index, ...]) -> tuple[int, dict[str, int]]:
+    """WRU of one successful write that turned `old` into `new` (None: absent): (the table's, per index)."""
+    table = units(max(item_size(old) if old else 0, item_size(new) if new else 0))
+    per_index: dict[str, int] = {}
+    for index in indexes:
+        before, after = index.entry(old, table_keys), index.entry(new, table_keys)
+        if before is None and after is None:
+            cost = 0
+        elif before is None:
+            cost = units(item_size(after))
+        elif after is None:
+            cost = units(item_size(before))
+        elif any(before[k] != after[k] for k in index.keys):
+            cost = units(item_size(before)) + units(item_size(after))
+        elif before != after:
+            cost = units(max(item_size(before), item_size(after)))
+        else:
+            cost = 0
+        if cost:
+            per_index[index.name] = cost
+    return table, per_index
+
+
+def kind(key: dict) -> str:
+    """`REQ#RF-1/META` → `REQ/META`, `KPI#2026-11-02/stage#approve` → `KPI/stage`, `OUT#ack.RF-1/-` → `OUT`."""
     def plain(v):
-        return next(iter(v.values())) if isinstance(v, dict) else v
-    return (plain(key.get("PK")), plain(key.get("SK")))
+        return str(next(iter(v.values())) if isinstance(v, dict) else v)
+    pk, sk = plain(key.get("PK", "?")), plain(key.get("SK", "-"))
+    prefix = pk.split("#", 1)[0]
+    if prefix in ("REQ", "KPI", "OUT"):
+        part = sk.split("#", 1)[0]
+        return prefix if part == "-" else f"{prefix}/{part}"
+    return prefix
+
+
+class MotoPeek:
+    """The meter's look at an item and a table's shape straight in moto's in-process backend: no call
+    through botocore, so nothing the meter counts (the cost bench runs moto in-process)."""
+
+    def __init__(self, region: str, account: str = "123456789012"):
+        self.region, self.account = region, account
+
+    def _backend(self):
+        from moto.dynamodb.models import dynamodb_backends
+
+        return dynamodb_backends[self.account][self.region]
+
+    def item(self, table: str, key: dict) -> dict | None:
+        found = self._backend().get_item(table, key)
+        return copy.deepcopy(found.to_json()["Attributes"]) if found is not None else None
+
+    def keys(self, table: str) -> tuple[str, ...]:
+        t = self._backend().get_table(table)
+        return (t.hash_key_attr,) + ((t.range_key_attr,) if t.range_key_attr else ())
+
+    def indexes(self, table: str) -> tuple[Index, ...]:
+        t = self._backend().get_table(table)
+        return tuple(Index(i.name, tuple(k["AttributeName"] for k in i.schema),
+                           (i.projection or {}).get("ProjectionType", "ALL"),
+                           frozenset((i.projection or {}).get("NonKeyAttributes", [])))
+                     for i in t.global_indexes)
 
 
 class Meter:
-    """Attach to a boto3 session before its clients are made; read `counts()` (or `calls`) afterwards."""
+    """Attach to a boto3 session before its clients are made; read `counts()` (or `calls`) afterwards.
+    `peek` looks at items outside the counted calls (default: moto's in-process backend)."""
 
-    def __init__(self):
+    def __init__(self, peek=None, region: str = "eu-west-1"):
         self._lock = threading.Lock()
+        self._peek = peek or MotoPeek(region)
+        self._shapes: dict[str, tuple[tuple[str, ...], tuple[Index, ...]]] = {}
         self.calls: Counter = Counter()
         """(service, operation) → calls, every call."""
         self.wru = 0.0
         self.rru = 0.0
+        self.wru_by: Counter = Counter()
+        """(item kind, 'table' or the index's name) → WRU."""
+        self.rru_by: Counter = Counter()
+        """(item kind, 'table' or the index's name) → RRU."""
         self.ses_recipients = 0
         self.sqs_requests = 0
         self.invocations: Counter = Counter()
         self.billed_ms = 0
         self._paused = False
-        self._items: dict[tuple, tuple[int, frozenset]] = {}
-        """(PK, SK) → (size, the indexes it is in), as last written or read."""
 
     @contextmanager
     def paused(self):
@@ -118,6 +222,8 @@ class Meter:
         with self._lock:
             self.calls.clear()
             self.invocations.clear()
+            self.wru_by.clear()
+            self.rru_by.clear()
             self.wru = self.rru = 0.0
             self.ses_recipients = self.sqs_requests = self.billed_ms = 0
 
@@ -132,17 +238,53 @@ class Meter:
     def _service(model) -> str:
         return model.service_model.service_name
 
-    def _before(self, model, params, **_):
+    def _shape(self, table: str) -> tuple[tuple[str, ...], tuple[Index, ...]]:
+        if table not in self._shapes:
+            self._shapes[table] = (self._peek.keys(table), self._peek.indexes(table))
+        return self._shapes[table]
+
+    def _before(self, model, params, context=None, **_):
         service, operation = self._service(model), model.name
-        body = params.get("body") if isinstance(params, dict) else None
         if self._paused:
+            if context is not None:
+                context["rf_meter_paused"] = True
             return
+        body = params.get("body") if isinstance(params, dict) else None
         with self._lock:
             self.calls[(service, operation)] += 1
-            if service == "dynamodb" and isinstance(body, (bytes, str)):
-                self._dynamodb_write(operation, body)
             if service == "ses" and operation in ("SendRawEmail", "SendEmail"):
                 self.ses_recipients += self._recipients(body)
+        if service == "dynamodb" and isinstance(body, (bytes, str)) and context is not None:
+            request = json.loads(body or "{}")
+            context["rf_meter_request"] = request
+            if operation in WRITES:
+                context["rf_meter_writes"] = [(table, key, self._peek.item(table, key))
+                                              for table, key in self._targets(operation, request)]
+
+    def _targets(self, operation: str, request: dict) -> list[tuple[str, dict]]:
+        """(table, key) of every item a write names."""
+        def key_of(table: str, item: dict) -> dict:
+            return {k: item[k] for k in self._shape(table)[0]}
+
+        if operation == "PutItem":
+            return [(request["TableName"], key_of(request["TableName"], request["Item"]))]
+        if operation in ("UpdateItem", "DeleteItem"):
+            return [(request["TableName"], request["Key"])]
+        if operation == "TransactWriteItems":
+            found = []
+            for action in request["TransactItems"]:
+                ((_, spec),) = action.items()
+                table = spec["TableName"]
+                found.append((table, spec["Key"] if "Key" in spec else key_of(table, spec["Item"])))
+            return found
+        found = []
+        for table, writes in request.get("RequestItems", {}).items():
+            for write in writes:
+                if "PutRequest" in write:
+                    found.append((table, key_of(table, write["PutRequest"]["Item"])))
+                else:
+                    found.append((table, write["DeleteRequest"]["Key"]))
+        return found
 
     @staticmethod
     def _recipients(body) -> int:
@@ -154,64 +296,64 @@ class Meter:
         return sum(1 for k in fields if k.startswith(("Destinations.member.", "Destination.ToAddresses.member.",
                                                       "Destination.CcAddresses.member."))) or 1
 
-    def _dynamodb_write(self, operation: str, body) -> None:
-        import json
-
-        request = json.loads(body)
-        if operation == "PutItem":
-            item = request["Item"]
-            indexes = frozenset(n for k, n in GSI_KEYS.items() if k in item)
-            size = item_size(item)
-            self._items[_key(item)] = (size, indexes)
-            self.wru += math.ceil(size / 1024) * (1 + len(indexes))
-        elif operation in ("UpdateItem", "DeleteItem"):
-            key = _key(request["Key"])
-            known = self._items.get(key)
-            size, indexes = known or (item_size(request["Key"]), frozenset())
-            expression = request.get("UpdateExpression", "")
-            names = request.get("ExpressionAttributeNames", {})
-            touched = set(re.findall(r"#?\w+", expression))
-            touched = {names.get(t, t) for t in touched}
-            added = {n for k, n in GSI_KEYS.items() if k in touched}
-            growth = sum(item_size({"v": v}) for v in request.get("ExpressionAttributeValues", {}).values())
-            if operation == "UpdateItem":
-                # SET mostly rewrites attributes the item has: its size is at least what it was, and at
-                # least its key plus the values written (a new item, or one not seen yet).
-                size = max(size, item_size(request["Key"]) + growth) if known else size + growth
-            affected = indexes | added
-            self.wru += math.ceil(max(size, 1) / 1024) * (1 + len(affected))
-            if operation == "UpdateItem":
-                self._items[key] = (size, affected)
-
-    def _after(self, model, parsed, **_):
+    def _after(self, model, parsed, context=None, http_response=None, **_):
         service, operation = self._service(model), model.name
-        if self._paused:
+        if self._paused or (context or {}).get("rf_meter_paused"):
             return
+        failed = "Error" in (parsed or {}) or (http_response is not None and http_response.status_code >= 300)
         with self._lock:
-            if service == "dynamodb":
-                self._dynamodb_read(operation, parsed)
+            if service == "dynamodb" and context is not None:
+                if "rf_meter_writes" in context:
+                    self._dynamodb_write(operation, context["rf_meter_writes"], failed)
+                elif not failed:
+                    self._dynamodb_read(operation, context.get("rf_meter_request") or {}, parsed)
             elif service == "sqs":
                 idle = operation == "ReceiveMessage" and not parsed.get("Messages")
                 if not idle:
                     self.sqs_requests += 1
 
-    def _dynamodb_read(self, operation: str, parsed: dict) -> None:
+    def _dynamodb_write(self, operation: str, writes: list, failed: bool) -> None:
+        factor = 2 if operation == "TransactWriteItems" else 1
+        for table, key, old in writes:
+            what = kind(key)
+            if failed:
+                # A write whose condition failed (or a cancelled transaction) still costs its item as it was.
+                cost = factor * units(item_size(old) if old else 0)
+                self.wru += cost
+                self.wru_by[(what, "table")] += cost
+                continue
+            table_keys, indexes = self._shape(table)
+            new = self._peek.item(table, key)
+            on_table, on_indexes = write_units(old, new, table_keys, indexes)
+            self.wru += factor * (on_table + sum(on_indexes.values()))
+            self.wru_by[(what, "table")] += factor * on_table
+            for name, cost in on_indexes.items():
+                self.wru_by[(what, name)] += factor * cost
+
+    def _dynamodb_read(self, operation: str, request: dict, parsed: dict) -> None:
         if operation == "GetItem":
             item = parsed.get("Item")
-            size = item_size(item) if item else 1
-            self.rru += math.ceil(size / 4096)
-            if item:
-                self._remember(item)
+            cost = units(item_size(item) if item else 0, READ_UNIT) * (1 if request.get("ConsistentRead") else 0.5)
+            self._read(kind(item or request.get("Key") or {}), "table", cost)
         elif operation in ("Query", "Scan"):
             items = parsed.get("Items") or []
-            size = sum(item_size(i) for i in items)
-            self.rru += max(1, math.ceil(size / 4096))
-            for item in items:
-                self._remember(item)
+            index = request.get("IndexName")
+            consistent = request.get("ConsistentRead") and not index
+            cost = units(sum(item_size(i) for i in items), READ_UNIT) * (1 if consistent else 0.5)
+            self._read(kind(items[0]) if items else "(none)", index or "table", cost)
+        elif operation == "BatchGetItem":
+            for table, items in (parsed.get("Responses") or {}).items():
+                consistent = (request.get("RequestItems", {}).get(table) or {}).get("ConsistentRead")
+                for item in items:
+                    self._read(kind(item), "table", units(item_size(item), READ_UNIT) * (1 if consistent else 0.5))
+        elif operation == "TransactGetItems":
+            for response in parsed.get("Responses") or []:
+                item = response.get("Item")
+                self._read(kind(item or {}), "table", 2 * units(item_size(item) if item else 0, READ_UNIT))
 
-    def _remember(self, item: dict) -> None:
-        if "PK" in item and "SK" in item:
-            self._items[_key(item)] = (item_size(item), frozenset(n for k, n in GSI_KEYS.items() if k in item))
+    def _read(self, what: str, where: str, cost: float) -> None:
+        self.rru += cost
+        self.rru_by[(what, where)] += cost
 
     # -- the counts --
 

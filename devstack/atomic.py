@@ -1,4 +1,5 @@
-"""DynamoDB's single-item atomicity, given to moto.
+"""DynamoDB's single-item atomicity, given to moto (and moto's transactions and queries made to cost
+what they cost on DynamoDB: the items they name, the partition they read, not the whole table).
 
 On AWS a conditional put or update is atomic: two writers racing on one item see one succeed and
 one fail its condition. moto checks the condition and writes in two steps without a lock, so two
@@ -7,6 +8,7 @@ pass the check. One lock around moto's item writes restores what the desk relies
 """
 from __future__ import annotations
 
+import copy
 import functools
 import threading
 
@@ -30,3 +32,121 @@ def make_moto_writes_atomic() -> None:
         functools.update_wrapper(locked, method)
         locked._rf_atomic = True
         setattr(DynamoDBBackend, name, locked)
+
+
+_TRANSACTING = threading.local()
+
+
+class _TablesKept:
+    """Stands in for the `copy` module inside moto's DynamoDB backend: while this thread runs a
+    transaction, a Table is not deep-copied (the items the transaction names are kept instead)."""
+
+    def __getattr__(self, name):
+        return getattr(copy, name)
+
+    @staticmethod
+    def deepcopy(value, memo=None):
+        from moto.dynamodb.models.table import Table
+
+        if isinstance(value, Table) and getattr(_TRANSACTING, "active", False):
+            return value
+        return copy.deepcopy(value, memo)
+
+
+def make_moto_transactions_cheap() -> None:
+    """Idempotent: moto's TransactWriteItems deep-copies every table it writes to, to roll a cancelled
+    transaction back, which makes a run of them quadratic in the table's size. Under the write lock,
+    keeping the items the transaction names and putting them back on a cancellation is the same
+    rollback. (Stream records of a rolled-back write stay; nothing reads the embedded stack's stream.)"""
+    import moto.dynamodb.models as models
+    from moto.dynamodb.models import DynamoDBBackend
+
+    make_moto_writes_atomic()
+    transact = DynamoDBBackend.transact_write_items
+    if getattr(transact, "_rf_cheap", False):
+        return
+    models.copy = _TablesKept()
+
+    def cheap(self, transact_items, __transact=transact):
+        with _LOCK:
+            kept = [_keep(self, action) for action in transact_items]
+            _TRANSACTING.active = True
+            try:
+                return __transact(self, transact_items)
+            except Exception:
+                for place in reversed([k for k in kept if k is not None]):
+                    _put_back(*place)
+                raise
+            finally:
+                _TRANSACTING.active = False
+
+    functools.update_wrapper(cheap, transact)
+    cheap._rf_atomic = cheap._rf_cheap = True
+    DynamoDBBackend.transact_write_items = cheap
+
+
+def _keep(backend, action: dict):
+    """(table, hash, range, a copy of the item or None) of the item one transaction action names."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    try:
+        (_, spec), = action.items()
+        table = backend.get_table(spec["TableName"])
+        key = spec.get("Key") or spec["Item"]
+        hash_value = DynamoType(key[table.hash_key_attr])
+        range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+        return table, hash_value, range_value, copy.deepcopy(table.get_item(hash_value, range_value))
+    except Exception:  # noqa: BLE001 - moto reports a malformed action itself
+        return None
+
+
+def _put_back(table, hash_value, range_value, item) -> None:
+    if table.range_key_attr:
+        if item is None:
+            table.items[hash_value].pop(range_value, None)
+        else:
+            table.items[hash_value][range_value] = item
+    elif item is None:
+        table.items.pop(hash_value, None)
+    else:
+        table.items[hash_value] = item
+
+
+_QUERYING = threading.local()
+_WHOLE_TABLE = object()
+
+
+def make_moto_queries_partitioned() -> None:
+    """Idempotent: moto answers every Query by sorting the whole table, then keeping one partition,
+    so a query's time grows with the table (on the cost bench: Lambda milliseconds that grow with the
+    number of orders counted). DynamoDB reads only the partition: a table query here reads only its
+    partition, and an index query scans the table unsorted (moto sorts what it found itself)."""
+    from moto.dynamodb.models.table import Table
+
+    query, all_items = Table.query, Table.all_items
+    if getattr(query, "_rf_partitioned", False):
+        return
+
+    def partitioned_query(self, hash_key, *args, __query=query, **kwargs):
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        _QUERYING.scope = (self, _WHOLE_TABLE if index_name or hash_key is None else hash_key)
+        try:
+            return __query(self, hash_key, *args, **kwargs)
+        finally:
+            _QUERYING.scope = None
+
+    def scoped_items(self, __all_items=all_items):
+        scope = getattr(_QUERYING, "scope", None)
+        if scope is None or scope[0] is not self:
+            return __all_items(self)
+        if scope[1] is _WHOLE_TABLE:
+            return [i for part in self.items.values() for i in (part.values() if self.range_key_attr else [part])]
+        part = self.items.get(scope[1])
+        if part is None:
+            return []
+        return list(part.values()) if self.range_key_attr else [part]
+
+    functools.update_wrapper(partitioned_query, query)
+    partitioned_query._rf_partitioned = True
+    Table.query = partitioned_query
+    Table.all_items = scoped_items

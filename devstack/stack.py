@@ -46,7 +46,8 @@ class EmbeddedStack:
     def __init__(self, time_scale: float = 1.0, config_path: str | Path | None = None,
                  public_url: str = "http://127.0.0.1:8000", prefix: str = "requestflow",
                  ses_failure_rate: float | None = None, ses_failure_seed: int | None = None,
-                 clock=None, in_process: bool = False, on_session=None, task_pump: bool = True):
+                 clock=None, in_process: bool = False, on_session=None, task_pump: bool = True,
+                 event_transactions: bool = False):
         from .faults import failure_settings
 
         env_rate, env_seed = failure_settings()
@@ -65,6 +66,9 @@ class EmbeddedStack:
         botocore event hooks there, so every client of the desk inherits them)."""
         self.task_pump = task_pump
         """False: nothing delivers the task queue in the background; the owner calls handle_task_messages."""
+        self.event_transactions = event_transactions
+        """True: events and their KPI contributions go in one TransactWriteItems, as on AWS (the cost
+        bench); by default they are separate writes, quicker on moto."""
         self.invocation_listeners: list = []
         """Called with (handler name, seconds) after each handler call the stack makes (the bench's meter)."""
         self.config_path = Path(config_path) if config_path else None
@@ -85,9 +89,11 @@ class EmbeddedStack:
 
         from moto.server import ThreadedMotoServer
 
-        from .atomic import make_moto_writes_atomic
+        from .atomic import make_moto_queries_partitioned, make_moto_transactions_cheap, make_moto_writes_atomic
 
         make_moto_writes_atomic()
+        make_moto_transactions_cheap()
+        make_moto_queries_partitioned()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
         for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
@@ -136,8 +142,8 @@ class EmbeddedStack:
                             route_machine_prefix=f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{self.prefix}-route-",
                             route_role_arn=f"arn:aws:iam::{ACCOUNT}:role/{self.prefix}-routes",
                             time_scale=self.time_scale, ses_configuration_set=self.resources.configuration_set,
-                            event_transactions=False)
-        os.environ.update({"RF_EVENT_TRANSACTIONS": "0", "RF_TABLE": settings.table, "RF_BUCKET": settings.bucket,
+                            event_transactions=self.event_transactions)
+        os.environ.update({"RF_EVENT_TRANSACTIONS": "1" if self.event_transactions else "0", "RF_TABLE": settings.table, "RF_BUCKET": settings.bucket,
                            "RF_SIGNING_KEY_PARAM": settings.signing_key_param, "RF_PUBLIC_URL": self.public_url,
                            "RF_CONFIG": str(settings.config_path), "RF_AWS_ENDPOINT": self.endpoint,
                            "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"})

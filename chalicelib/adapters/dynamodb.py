@@ -6,6 +6,7 @@ same step is harmless.
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -17,6 +18,14 @@ from ..core.requests.models import Message, Outbound, Request
 OUTBOX_QUEUE = "OUTBOX"
 OUTBOX_DEAD = "OUTBOX_DEAD"
 QUARANTINE_QUEUE = "QUARANTINE"
+CONTENT_SK = "CONTENT"
+"""The sort key of an email's content when it does not fit in its outbox item's first kilobyte."""
+WRITE_UNIT = 1024
+"""Bytes of item one write unit pays for: an item rewritten often is worth keeping below it."""
+OUTBOX_GROWTH = 192
+"""What sending adds to an outbox item (the claim, the time sent, SES's message id)."""
+COMPRESS_TEXT_OVER = 512
+"""Bytes of message text above which it is stored compressed (below, compression saves little)."""
 
 
 class Conflict(Exception):
@@ -35,6 +44,46 @@ def _plain(value: Any) -> Any:
 
 def _epoch(moment: datetime) -> int:
     return int(moment.timestamp())
+
+
+def _size(value: Any) -> int:
+    """About the bytes DynamoDB counts for a value (names and strings in UTF-8, numbers ~digits/2)."""
+    if isinstance(value, str):
+        return len(value.encode("utf-8"))
+    if isinstance(value, (bytes, bytearray)):
+        return len(value)
+    if isinstance(value, bool) or value is None:
+        return 1
+    if isinstance(value, (int, float, Decimal)):
+        return len(str(value)) // 2 + 2
+    if isinstance(value, (list, tuple)):
+        return 3 + sum(1 + _size(v) for v in value)
+    if isinstance(value, dict):
+        return 3 + sum(1 + _size(str(k)) + _size(v) for k, v in value.items())
+    return len(str(value))
+
+
+def _with_text(message: dict) -> dict:
+    """A message item with its `text`, stored compressed or not."""
+    if "text_z" not in message:
+        return message
+    text = zlib.decompress(_bytes(message["text_z"])).decode("utf-8")
+    return {**{k: v for k, v in message.items() if k != "text_z"}, "text": text}
+
+
+def pack_content(text: str, html: str | None) -> bytes:
+    """An email's text and HTML as one compressed value: HTML mail shrinks to about a third."""
+    return zlib.compress(json.dumps([text, html], ensure_ascii=False).encode("utf-8"), 9)
+
+
+def unpack_content(data: Any) -> tuple[str, str | None]:
+    text, html = json.loads(zlib.decompress(_bytes(data)).decode("utf-8"))
+    return text, html
+
+
+def _bytes(data: Any) -> bytes:
+    """A binary attribute's bytes (boto3 reads it as a `Binary`)."""
+    return data.value if hasattr(data, "value") else bytes(data)
 
 
 class DeskTable:
@@ -268,12 +317,16 @@ class DeskTable:
         return self._update_if(**kwargs)
 
     def add_message(self, message: Message, seq: str) -> bool:
+        """Keep a message once; a longer text is stored compressed (`text_z`: a mail's text is about
+        half its size compressed, and a message costs a write unit per KB)."""
         item = {"PK": f"REQ#{message.request_id}", "SK": f"MSG#{message.at}#{seq}", "type": "message",
                 **asdict(message)}
+        if _size(message.text) > COMPRESS_TEXT_OVER:
+            item["text_z"] = zlib.compress(item.pop("text").encode("utf-8"), 9)
         return self._put_new(item)
 
     def messages(self, request_id: str) -> list[dict]:
-        return self._query_prefix(f"REQ#{request_id}", "MSG#")
+        return [_with_text(m) for m in self._query_prefix(f"REQ#{request_id}", "MSG#")]
 
     def add_event(self, request_id: str, at: str, seq: str, event: str, **data: Any) -> bool:
         """Write an event once and, in the same transaction, add its KPI contributions
@@ -342,7 +395,8 @@ class DeskTable:
     def quarantined(self, limit: int = 100) -> list[dict]:
         return self._queue(QUARANTINE_QUEUE, limit)
 
-    def _queue(self, name: str, limit: int, until: str | None = None) -> list[dict]:
+    def _queue_keys(self, name: str, limit: int, until: str | None = None) -> list[dict]:
+        """Keys (PK, SK, GSI2PK, GSI2SK) in one queue of the open_by_due index, earliest first."""
         from boto3.dynamodb.conditions import Key
 
         condition = Key("GSI2PK").eq(name)
@@ -350,6 +404,26 @@ class DeskTable:
             condition = condition & Key("GSI2SK").lte(until)
         page = self._table.query(IndexName="open_by_due", KeyConditionExpression=condition, Limit=limit)
         return [_plain(i) for i in page["Items"]]
+
+    def _queue(self, name: str, limit: int, until: str | None = None) -> list[dict]:
+        """The items of one queue of the open_by_due index, earliest first."""
+        return self._fetch(self._queue_keys(name, limit, until))
+
+    def _fetch(self, keys: list[dict]) -> list[dict]:
+        """The items of keys found in an index, in their order (the indexes project keys only: their
+        entries stay small, and a change of an attribute that is no index key writes no index).
+        Eventually consistent, as the index the keys came from; an item gone meanwhile is left out."""
+        client = self._table.meta.client
+        found: dict[tuple[str, str], dict] = {}
+        wanted = list(dict.fromkeys((k["PK"], k["SK"]) for k in keys))
+        for start in range(0, len(wanted), 100):
+            pending = {self._table.name: {"Keys": [{"PK": pk, "SK": sk} for pk, sk in wanted[start:start + 100]]}}
+            while pending:
+                page = client.batch_get_item(RequestItems=pending)
+                for item in page["Responses"].get(self._table.name, []):
+                    found[(item["PK"], item["SK"])] = _plain(item)
+                pending = page.get("UnprocessedKeys") or {}
+        return [found[k] for k in wanted if k in found]
 
     # --- approval routes --------------------------------------------------------------------
 
@@ -452,10 +526,41 @@ class DeskTable:
     def enqueue(self, mail: Outbound, at: str, not_before: str | None = None, extra: dict | None = None) -> bool:
         """Queue an email once (conditional create); it is due at `not_before` (default: at once)."""
         due = not_before or at
-        item = {"PK": f"OUT#{mail.outbox_id}", "SK": "-", "type": "outbox", **asdict(mail), **(extra or {}),
-                "status": "queued", "attempts": 0, "queued_at": at, "next_attempt_at": due,
-                "GSI2PK": OUTBOX_QUEUE, "GSI2SK": due}
-        return self._put_new(item)
+        return self._put_outbound(mail, {**(extra or {}), "status": "queued", "attempts": 0, "queued_at": at,
+                                         "next_attempt_at": due, "GSI2PK": OUTBOX_QUEUE, "GSI2SK": due})
+
+    def enqueue_claimed(self, mail: Outbound, at: str, now: datetime, lease_seconds: int = 300,
+                        extra: dict | None = None) -> int | None:
+        """Queue an email once, already claimed for sending by the caller: the item a queued email has
+        after its first `claim_outbound_lease` at `now` (claim number 1), in one write instead of two.
+        The lease's end (epoch seconds), or None when the email was queued before."""
+        lease = now + timedelta(seconds=lease_seconds * self.lease_scale)
+        created = self._put_outbound(mail, {**(extra or {}), "status": "sending", "attempts": 1, "claim_no": 1,
+                                            "queued_at": at, "next_attempt_at": at, "claimed_at": iso(now),
+                                            "lease_until": _epoch(lease), "GSI2PK": OUTBOX_QUEUE,
+                                            "GSI2SK": iso(lease)})
+        return _epoch(lease) if created else None
+
+    def _put_outbound(self, mail: Outbound, state: dict) -> bool:
+        """The outbox item of `mail`, its text and HTML compressed; when they would take the item past
+        one write unit, they go first into an item of their own (OUT#<id> / CONTENT, written once)
+        and the outbox item, rewritten at every step of the sending, stays small."""
+        fields = {k: v for k, v in asdict(mail).items() if k not in ("text", "html")}
+        item = {"PK": f"OUT#{mail.outbox_id}", "SK": "-", "type": "outbox", **fields, **state}
+        content = pack_content(mail.text, mail.html)
+        if _size(item) + _size(content) + OUTBOX_GROWTH <= WRITE_UNIT:
+            return self._put_new({**item, "content": content})
+        self._put_new({"PK": item["PK"], "SK": CONTENT_SK, "type": "outbox_content", "content": content})
+        return self._put_new({**item, "content_item": CONTENT_SK})
+
+    def _with_content(self, item: dict) -> dict:
+        """An outbox item with its `text` and `html` (from its own attribute or its content item)."""
+        if "content" not in item and item.get("content_item"):
+            item = {**item, "content": (self._get(item["PK"], item["content_item"]) or {}).get("content")}
+        if item.get("content") is None:
+            return item
+        text, html = unpack_content(item["content"])
+        return {**{k: v for k, v in item.items() if k not in ("content", "content_item")}, "text": text, "html": html}
 
     def claim_outbound(self, outbox_id: str, now: datetime, lease_seconds: int = 300) -> Outbound | None:
         """Take a queued email whose time has come (or a 'sending' one whose lease ran out)."""
@@ -491,7 +596,7 @@ class DeskTable:
             if self._is_conflict(exc):
                 return None
             raise
-        item = _plain(result["Attributes"])
+        item = self._with_content(_plain(result["Attributes"]))
         fields = Outbound.__dataclass_fields__
         mail = Outbound(**{k: v for k, v in item.items() if k in fields})
         return mail, int(item["claim_no"]), int(item["attempts"])
@@ -540,24 +645,31 @@ class DeskTable:
                                        ":q": OUTBOX_QUEUE})
 
     def replace_queued(self, outbox_id: str, values: dict, key: str) -> bool:
-        """Give a still-queued email new content (`values`) and note `key` among the updates it carries;
-        False when it is no longer queued or already carries `key`."""
+        """Give a still-queued email new content (`values`, with its `text` and `html`) and note `key`
+        among the updates it carries; False when it is no longer queued or already carries `key`.
+        The new text is kept on the outbox item itself, so it changes in the same conditional write."""
+        values = dict(values)
+        if "text" in values:
+            values["content"] = pack_content(values.pop("text"), values.pop("html", None))
         names = {"#s": "status", **{f"#k{i}": k for i, k in enumerate(values)}}
         vals = {":queued": "queued", ":key": key, ":keys": [key], ":none": [],
                 **{f":v{i}": v for i, v in enumerate(values.values())}}
         update = ("SET update_keys = list_append(if_not_exists(update_keys, :none), :keys)"
                   + "".join(f", #k{i} = :v{i}" for i in range(len(values))))
+        if "content" in values:
+            update += " REMOVE content_item"
         return self._update_if(
             Key={"PK": f"OUT#{outbox_id}", "SK": "-"}, UpdateExpression=update,
             ConditionExpression="#s = :queued AND NOT contains(update_keys, :key)",
             ExpressionAttributeNames=names, ExpressionAttributeValues=vals)
 
     def outbound(self, outbox_id: str) -> dict | None:
-        return self._get(f"OUT#{outbox_id}")
+        item = self._get(f"OUT#{outbox_id}")
+        return self._with_content(item) if item else None
 
     def pending_outbound(self, limit: int = 100, until: str | None = None) -> list[str]:
         """Queued (and being sent) emails, earliest due first; with `until`, only those due by then."""
-        return [i["outbox_id"] for i in self._queue(OUTBOX_QUEUE, limit, until)]
+        return [i["PK"].split("#", 1)[1] for i in self._queue_keys(OUTBOX_QUEUE, limit, until)]
 
     def queued_outbound(self, limit: int = 500) -> list[dict]:
         return self._queue(OUTBOX_QUEUE, limit)
@@ -581,15 +693,15 @@ class DeskTable:
     def _query_assignee_index(self, pk: str, limit: int) -> list[dict]:
         from boto3.dynamodb.conditions import Key
 
-        items, kwargs = [], {"IndexName": "by_assignee", "KeyConditionExpression": Key("GSI3PK").eq(pk),
-                             "ScanIndexForward": False}
-        while len(items) < limit:
+        keys, kwargs = [], {"IndexName": "by_assignee", "KeyConditionExpression": Key("GSI3PK").eq(pk),
+                            "ScanIndexForward": False}
+        while len(keys) < limit:
             page = self._table.query(**kwargs)
-            items.extend(_plain(i) for i in page["Items"])
+            keys.extend(_plain(i) for i in page["Items"])
             if "LastEvaluatedKey" not in page:
                 break
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        return items[:limit]
+        return self._fetch(keys[:limit])
 
     def requests_of_staff(self, staff_id: str, limit: int = 500) -> list[Request]:
         """The requests assigned to `staff_id`, newest first (resolved and closed ones too)."""
@@ -607,7 +719,7 @@ class DeskTable:
     def sla_due(self, until: str, limit: int = 200) -> list[dict]:
         """Open requests whose next SLA alarm (their place in the OPEN index) is at or before `until`,
         earliest first: a query of the sparse index, never a scan of the table."""
-        return [i for i in self._queue("OPEN", limit, until) if i.get("type") == "request"]
+        return self._fetch([k for k in self._queue_keys("OPEN", limit, until) if k["SK"] == "META"])
 
     def claim_sla_level(self, request_id: str, target: str, level: str, due: str, statuses: tuple[str, ...]) -> bool:
         """Mark the level (`reminder`, `red_zone`) of a target as sent for this due time, if it was not,
@@ -658,8 +770,10 @@ class DeskTable:
                 raise
 
     def closure_candidates(self, status: str, until: str, limit: int = 100) -> list[dict]:
-        """Marks of requests that got `status` at or before `until`, oldest first."""
-        return self._queue(f"CLOSE#{status}", limit, until)
+        """Marks of requests that got `status` at or before `until`, oldest first (what a mark holds is
+        its keys: the request, the status and the time it got it)."""
+        return [{"request_id": k["PK"].split("#", 1)[1], "status": status, "since": k["GSI2SK"]}
+                for k in self._queue_keys(f"CLOSE#{status}", limit, until)]
 
     def drop_closure_mark(self, request_id: str, since: str) -> None:
         """Remove the mark, if it still is the one made at `since`."""
@@ -782,14 +896,14 @@ class DeskTable:
         condition = Key("GSI2PK").eq("OPEN")
         if until:
             condition = condition & Key("GSI2SK").lte(until)
-        items, kwargs = [], {"IndexName": "open_by_due", "KeyConditionExpression": condition}
-        while len(items) < limit:
+        keys, kwargs = [], {"IndexName": "open_by_due", "KeyConditionExpression": condition}
+        while len(keys) < limit:
             page = self._table.query(**kwargs)
-            items.extend(_plain(i) for i in page["Items"] if i.get("type") == "request")
+            keys.extend(_plain(i) for i in page["Items"] if i["SK"] == "META")
             if "LastEvaluatedKey" not in page:
                 break
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        return items[:limit]
+        return self._fetch(keys[:limit])
 
     def claim_digest(self, key: str, at: str) -> bool:
         """Take the sending of one digest (manager, period); False when someone already did."""

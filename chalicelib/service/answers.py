@@ -104,7 +104,7 @@ class StaffReplies:
         answer = staff_answer(self.config, self.templates, request, member, text=body, ident=seq,
                               status_url=self.status_links.url(request.request_id), in_reply_to=in_reply_to,
                               references=references, attachments=refs, resolved=resolve)
-        if self.table.enqueue(answer, at):
+        if self.outbox.queue_to_send(answer, at):
             self.table.index_message_id(answer.message_id, request.request_id, "out")
             self.outbox.send(answer.outbox_id)
         return answer.message_id

@@ -431,7 +431,7 @@ class IntakeService:
             return None
         ack = acknowledgement(self.config, self.templates, request, new.text,
                               self.status_links.url(request.request_id), new.in_reply_to, list(new.references))
-        if self.table.enqueue(ack, iso(now)):
+        if self.outbox.queue_to_send(ack, iso(now)):
             self.table.index_message_id(ack.message_id, request.request_id, "out")
             self.outbox.send(ack.outbox_id)
         return ack.message_id

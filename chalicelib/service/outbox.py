@@ -58,22 +58,39 @@ class Outbox:
         self.clock = clock
         self.count = count
         self.settings = settings or OutboxSection()
+        self._held: dict[str, tuple] = {}
+        """Mail this sender queued already claimed (`queue_to_send`): outbox id → (mail, lease's end)."""
 
     def queue_and_send(self, mail, at: str) -> bool:
         """Queue `mail` once (a retry of the same step queues nothing) and try to send it now."""
-        if not self.table.enqueue(mail, at):
+        if not self.queue_to_send(mail, at):
             return False
         self.send(mail.outbox_id)
+        return True
+
+    def queue_to_send(self, mail, at: str, extra: dict | None = None) -> bool:
+        """Queue `mail` once, claimed for the `send` that follows in this invocation (one write: the
+        queued item is already the claimed one). False when it was queued before. If this sender dies
+        before sending, the mail is in the queue under its lease's end, where send_outbox finds it."""
+        now = self.clock.now()
+        lease_until = self.table.enqueue_claimed(mail, at, now, self.settings.lease_seconds, extra)
+        if lease_until is None:
+            return False
+        self._held[mail.outbox_id] = (mail, lease_until)
         return True
 
     def send(self, outbox_id: str) -> bool:
         """Send one queued email if it is due and nobody else is sending it. Failures wait for their
         next attempt time, when send_outbox tries again."""
         now = self.clock.now()
-        claim = self.table.claim_outbound_lease(outbox_id, now, self.settings.lease_seconds)
-        if claim is None:
-            return False
-        mail, claim_no, attempts = claim
+        held = self._held.pop(outbox_id, None)
+        if held is not None and int(now.timestamp()) <= held[1]:
+            mail, claim_no, attempts = held[0], 1, 1
+        else:
+            claim = self.table.claim_outbound_lease(outbox_id, now, self.settings.lease_seconds)
+            if claim is None:
+                return False
+            mail, claim_no, attempts = claim
         recipients = list(dict.fromkeys(a for a in (valid_address(t) for t in mail.to) if a))
         if not recipients:
             self._failed(mail, claim_no, attempts, "no valid recipient", now, give_up=True)

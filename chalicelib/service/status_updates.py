@@ -41,7 +41,9 @@ class StatusUpdates:
         for n in (current, current + 1):
             slot = replace(mail, outbox_id=self._slot_id(request, n))
             due = None if n == current else iso(window_start(anchor, n, self.window))
-            if self.table.enqueue(slot, at, not_before=due, extra={"update_keys": [key]}):
+            queued = (self.outbox.queue_to_send(slot, at, extra={"update_keys": [key]}) if due is None else
+                      self.table.enqueue(slot, at, not_before=due, extra={"update_keys": [key]}))
+            if queued:
                 self.table.index_message_id(mail.message_id, request.request_id, "out")
                 if n == current:
                     self.outbox.send(slot.outbox_id)
@@ -55,7 +57,7 @@ class StatusUpdates:
         return "dropped"
 
     def _at_once(self, request: Request, mail: Outbound, at: str) -> str:
-        if not self.table.enqueue(mail, at):
+        if not self.outbox.queue_to_send(mail, at):
             return "duplicate"
         self.table.index_message_id(mail.message_id, request.request_id, "out")
         self.outbox.send(mail.outbox_id)

@@ -3,6 +3,7 @@ keeps failing is dead-lettered and can be retried; bounced and complaining addre
 to again; a customer hears about their request's status at most once a window."""
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from dataclasses import replace
@@ -119,6 +120,23 @@ def test_while_the_new_sender_still_holds_the_email_the_old_one_can_neither_fini
     assert table.outbound("test.001")["status"] == "sending"
     assert table.mark_sent("test.001", "ses-new", iso(desk.clock.now()), new_claim) is True
     assert table.outbound("test.001")["ses_message_id"] == "ses-new"
+
+
+def test_a_long_html_email_that_failed_once_goes_out_later_whole(desk):
+    outbox = desk.service.outbox
+    real = outbox.mailer
+    lines = [f"Строка {n}: заказ {hashlib.sha256(str(n).encode()).hexdigest()[:24]}" for n in range(60)]
+    text = "\n".join(lines) + "\n"
+    html = "<html><body>" + "".join(f"<p>{line}</p>" for line in lines) + "</body></html>"
+    outbox.mailer = DownMailer()
+    outbox.queue_and_send(replace(_mail(1), text=text, html=html), iso(desk.clock.now()))
+    assert desk.service.table.outbound("test.001")["status"] == "queued"
+    outbox.mailer = real
+    desk.clock.advance(minutes=2)
+    assert desk.service.send_outbox() == 1
+    [sent] = desk.sent()
+    assert sent["text"] == text and f"<p>{lines[59]}</p>" in sent["html"]
+    assert desk.service.table.outbound("test.001")["text"] == text
 
 
 # --- backoff and dead letters --------------------------------------------------------------------------

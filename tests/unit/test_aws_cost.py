@@ -4,7 +4,7 @@ import math
 import pytest
 
 from bench import cost
-from bench.meter import item_size
+from bench.meter import Index, item_size, kind, write_units
 
 
 def test_lambda_bills_every_invocation_rounded_up_to_the_millisecond():
@@ -64,3 +64,48 @@ def test_an_item_is_as_large_as_dynamodb_counts_it_in_either_form():
     plain = {"PK": "REQ#RF-2611-0001", "SK": "META", "n": 12345, "ok": True, "tags": ["ab"], "text": "ё"}
     expected = (2 + 16) + (2 + 4) + (1 + 4) + (2 + 1) + (4 + 3 + 1 + 2) + (4 + 2)
     assert item_size(wire) == item_size(plain) == expected
+
+
+KEYS = ("PK", "SK")
+QUEUE = Index("open_by_due", ("GSI2PK", "GSI2SK"), "KEYS_ONLY")
+EVERYTHING = Index("by_assignee", ("GSI3PK", "GSI3SK"), "ALL")
+NAMES = Index("by_customer", ("GSI1PK", "GSI1SK"), "INCLUDE", frozenset({"category"}))
+
+
+def _request(**extra) -> dict:
+    return {"PK": "REQ#RF-1", "SK": "META", "text": "x" * 1500, **extra}
+
+
+def test_a_write_costs_a_unit_per_kilobyte_of_the_larger_of_the_item_before_and_after():
+    small = {"PK": "REQ#RF-1", "SK": "META", "n": 1}
+    assert write_units(None, small, KEYS, ()) == (1, {})
+    assert write_units(small, _request(), KEYS, ()) == (2, {})
+    assert write_units(_request(), None, KEYS, ()) == (2, {})
+
+
+def test_an_index_is_written_as_its_projection_says_and_only_when_its_entry_changes():
+    queued = _request(GSI2PK="OUT", GSI2SK="09:00", GSI3PK="STAFF#olga", GSI3SK="08:00", status="queued")
+    touched = {**queued, "status": "sending"}
+    assert write_units(None, queued, KEYS, (QUEUE, EVERYTHING)) == (2, {"open_by_due": 1, "by_assignee": 2})
+    assert write_units(queued, touched, KEYS, (QUEUE, EVERYTHING)) == (2, {"by_assignee": 2}), \
+        "a key-only entry is not rewritten for an attribute it does not hold"
+    moved = {**queued, "GSI2SK": "09:05"}
+    assert write_units(queued, moved, KEYS, (QUEUE,)) == (2, {"open_by_due": 2}), "a new index key: delete + put"
+    gone = {k: v for k, v in queued.items() if k not in ("GSI2PK", "GSI2SK")}
+    assert write_units(queued, gone, KEYS, (QUEUE,)) == (2, {"open_by_due": 1})
+
+
+def test_an_included_attribute_rewrites_the_entry_and_others_do_not():
+    item = _request(GSI1PK="CUST#a", GSI1SK="08:00", category="order")
+    assert write_units(item, {**item, "category": "complaint"}, KEYS, (NAMES,)) == (2, {"by_customer": 1})
+    assert write_units(item, {**item, "status": "resolved"}, KEYS, (NAMES,)) == (2, {})
+    assert NAMES.entry(item, KEYS) == {"PK": "REQ#RF-1", "SK": "META", "GSI1PK": "CUST#a", "GSI1SK": "08:00",
+                                       "category": "order"}
+    assert NAMES.entry({"PK": "REQ#RF-2", "SK": "META"}, KEYS) is None, "a sparse index holds only items with its keys"
+
+
+def test_item_kinds_name_what_the_units_were_spent_on():
+    assert kind({"PK": {"S": "REQ#RF-1"}, "SK": {"S": "EVT#2026#1"}}) == "REQ/EVT"
+    assert kind({"PK": "KPI#2026-11-02", "SK": "stage#approve"}) == "KPI/stage"
+    assert kind({"PK": "OUT#ack.RF-1", "SK": "-"}) == "OUT"
+    assert kind({"PK": "MID#<x@y>", "SK": "-"}) == "MID"

@@ -50,10 +50,18 @@ def test_median_and_p90_are_nearest_rank_over_the_minute_histogram():
     assert percentile({}, 0.5) is None
 
 
-def test_long_durations_fall_into_wider_buckets_so_an_item_stays_small():
-    assert bucket(59) == 59 and bucket(125) == 120 and bucket(1500) == 1500 - 1500 % 60
-    assert bucket(20000) == 20000 - 20000 % 1440
-    assert len({bucket(m) for m in range(0, 90 * 1440)}) < 800
+def test_durations_fall_into_a_bounded_set_of_buckets_so_an_item_stays_small():
+    assert (bucket(0), bucket(4), bucket(5), bucket(59), bucket(60), bucket(125)) == (0, 0, 5, 45, 60, 120)
+    assert (bucket(1500), bucket(3000), bucket(20000), bucket(90 * 1440)) == (1440, 2880, 10080, 43200)
+    assert len({bucket(m) for m in range(0, 90 * 1440)}) == 24
+
+
+def test_a_median_is_the_lower_edge_of_the_bucket_the_middle_duration_falls_into():
+    hist: dict[int, int] = {}
+    for minutes in (50, 70, 80, 100, 130):
+        hist[bucket(minutes)] = hist.get(bucket(minutes), 0) + 1
+    assert percentile(hist, 0.5) == 60, "80 minutes lies in [60, 90)"
+    assert percentile(hist, 0.9) == 120
 
 
 def test_median_resolution_and_mean_come_from_aggregates_of_several_requests():
