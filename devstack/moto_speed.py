@@ -20,6 +20,8 @@ work, and each patch removes one while leaving moto's own code to decide every a
   the same check with a running sum, and a scalar attribute's size is measured once per value.
 - Requests (`the response handler's method names`): the list of a handler class's methods, made
   with inspect on every request, is kept per class.
+- Updates (`update expressions`): an UpdateItem's expression is parsed once per text, and the
+  validators' walks over it look their node classes up once.
 """
 from __future__ import annotations
 
@@ -234,7 +236,8 @@ def _cached_aliases() -> None:
 # --- linear item size -------------------------------------------------------------------------------
 
 def _linear_item_size() -> None:
-    """Item(...) checks moto's item size limit as it adds each attribute, with a running sum."""
+    """Item(...) checks moto's item size limit as it adds each attribute with a running sum; setting an
+    attribute later still sums the item, with attribute names measured once."""
     from moto.dynamodb.models import dynamo_type
     from moto.dynamodb.models.utilities import bytesize
 
@@ -255,6 +258,31 @@ def _linear_item_size() -> None:
 
     functools.update_wrapper(__init__, dynamo_type.Item.__init__)
     dynamo_type.Item.__init__ = __init__
+
+    original_setitem = dynamo_type.LimitedSizeDict.__setitem__
+    names: dict[str, int] = {}
+
+    def measure(part) -> int:
+        if type(part) is dynamo_type.DynamoType:
+            return part.size()
+        if type(part) is str:
+            known = names.get(part)
+            if known is None:
+                if len(names) > 65536:
+                    names.clear()
+                known = names[part] = bytesize(part)
+            return known
+        return bytesize(str(part))
+
+    @functools.wraps(original_setitem)
+    def __setitem__(self, key, value):
+        current = sum(measure(k) + measure(v) for k, v in dict.items(self))
+        new = bytesize(key) + (value.size() if type(value) is dynamo_type.DynamoType else bytesize(str(value)))
+        if current + new > limit:
+            raise dynamo_type.ItemSizeTooLarge
+        dict.__setitem__(self, key, value)
+
+    dynamo_type.LimitedSizeDict.__setitem__ = __setitem__
 
 
 # --- cached scalar sizes ----------------------------------------------------------------------------
@@ -310,6 +338,82 @@ def _cached_method_names() -> None:
     responses.method_names_from_class = method_names_from_class
 
 
+# --- update expressions -----------------------------------------------------------------------------
+
+_PARSED: dict[str, object] = {}
+_NODE_TYPES: dict[type, bool] = {}
+_CHOICE: dict[tuple[type, type], int] = {}
+
+
+def _quicker_update_expressions() -> None:
+    """An UpdateItem parses its expression twice, deep-copies the tree, and walks it with ten processors
+    that each look up their node classes for every node. The same steps, with the repetition kept:
+    a parsed expression is kept by its text (moto only reads it: each validation works on its own
+    deep copy); a processor's node classes are looked up once per processor, and which of them a node
+    is, once per processor class and node class; a node is deep-copied attribute by attribute as
+    copy.deepcopy does, without its generic reduce protocol."""
+    import copy
+
+    from moto.dynamodb.parsing import ast_nodes, expressions
+
+    make = expressions.UpdateExpressionParser.make.__func__
+
+    @functools.wraps(make)
+    def cached_make(cls, expression_str):
+        if cls is not expressions.UpdateExpressionParser or type(expression_str) is not str:
+            return make(cls, expression_str)
+        tree = _PARSED.get(expression_str)
+        if tree is None:
+            tree = make(cls, expression_str)
+            if len(_PARSED) > 4096:
+                _PARSED.clear()
+            _PARSED[expression_str] = tree
+        return tree
+
+    def is_node(node) -> bool:
+        kind = type(node)
+        known = _NODE_TYPES.get(kind)
+        if known is None:
+            known = _NODE_TYPES[kind] = isinstance(node, ast_nodes.Node)
+        return known
+
+    original_traverse = ast_nodes.DepthFirstTraverser.traverse_node_recursively
+
+    @functools.wraps(original_traverse)
+    def traverse_node_recursively(self, node, child_id=-1):
+        if is_node(node):
+            parent_node = node.parent
+            if node.children is not None:
+                for i, child_node in enumerate(node.children):
+                    self.pre_processing_of_child(node, i)
+                    self.traverse_node_recursively(child_node, i)
+            processors = self.__dict__.get("_rf_processors")
+            if processors is None:
+                processors = self.__dict__["_rf_processors"] = list(self._processing_map().items())
+            key = (type(self), type(node))
+            choice = _CHOICE.get(key)
+            if choice is None:
+                choice = _CHOICE[key] = next(
+                    (n for n, (kind, _) in enumerate(processors) if isinstance(node, kind)), -1)
+            if choice >= 0:
+                node = processors[choice][1](node)
+                node.parent = parent_node
+                if parent_node:
+                    parent_node.children[child_id] = node
+        return node
+
+    def __deepcopy__(self, memo):
+        cls = self.__class__
+        result = cls.__new__(cls)
+        memo[id(self)] = result
+        result.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return result
+
+    expressions.UpdateExpressionParser.make = classmethod(cached_make)
+    ast_nodes.DepthFirstTraverser.traverse_node_recursively = traverse_node_recursively
+    ast_nodes.Node.__deepcopy__ = __deepcopy__
+
+
 _APPLIED = False
 
 
@@ -324,4 +428,5 @@ def speed_up_moto() -> None:
         _linear_item_size()
         _cached_scalar_sizes()
         _cached_method_names()
+        _quicker_update_expressions()
         _APPLIED = True

@@ -151,14 +151,19 @@ def plain_moto(monkeypatch) -> None:
     from moto.core import responses
     from moto.core.serialize import ResponseSerializer
     from moto.dynamodb.models import DynamoDBBackend
-    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
     from moto.dynamodb.models.table import Table
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 
     for owner, name in [(Table, "query"), (Table, "all_items"), (Table, "put_item"), (Table, "delete_item"),
                         (DynamoDBBackend, "update_item"), (ResponseSerializer, "get_value"), (Item, "__init__"),
-                        (DynamoType, "size"), (responses, "method_names_from_class")]:
+                        (LimitedSizeDict, "__setitem__"), (DynamoType, "size"), (responses, "method_names_from_class"),
+                        (DepthFirstTraverser, "traverse_node_recursively")]:
         patched = owner.__dict__[name]
         monkeypatch.setattr(owner, name, patched.__wrapped__)
+    monkeypatch.setattr(UpdateExpressionParser, "make", classmethod(UpdateExpressionParser.__dict__["make"].__func__.__wrapped__))
+    monkeypatch.delattr(Node, "__deepcopy__")
 
 
 def _all_pages(table, query: dict) -> list[dict]:
@@ -206,11 +211,21 @@ def _responses(desk) -> list:
                                                                  "none": None, "yes": True}, ":one": 1}),
                desk.get_item(Key=key, ProjectionExpression="deep, #n", ExpressionAttributeNames={"#n": "n"}),
                desk.meta.client.batch_get_item(RequestItems={"desk": {"Keys": [key, {"PK": "REQ#2", "SK": "META"}]}})]
-    try:
-        desk.put_item(Item=key, ConditionExpression="attribute_not_exists(PK)",
-                      ReturnValuesOnConditionCheckFailure="ALL_OLD")
-    except client.exceptions.ConditionalCheckFailedException as exc:
-        answers.append({k: v for k, v in exc.response.items() if k != "ResponseMetadata"})
+    answers.append(desk.update_item(Key=key, UpdateExpression="SET #s = :s, later = if_not_exists(later, :s) "
+                                    "REMOVE GSI2PK ADD tags :u", ReturnValues="UPDATED_OLD",
+                                    ExpressionAttributeNames={"#s": "status"},
+                                    ExpressionAttributeValues={":s": "open", ":u": {"a", "b", "c"}}))
+    answers.append(desk.update_item(Key=key, UpdateExpression="DELETE tags :t", ReturnValues="ALL_NEW",
+                                    ExpressionAttributeValues={":t": {"a"}}))
+    for attempt in (lambda: desk.put_item(Item=key, ConditionExpression="attribute_not_exists(PK)",
+                                          ReturnValuesOnConditionCheckFailure="ALL_OLD"),
+                    lambda: desk.update_item(Key=key, UpdateExpression="SET n = nowhere + :one",
+                                             ExpressionAttributeValues={":one": 1}),
+                    lambda: desk.update_item(Key=key, UpdateExpression="SET PK = :x", ExpressionAttributeValues={":x": "y"})):
+        try:
+            attempt()
+        except client.exceptions.ClientError as exc:
+            answers.append({k: v for k, v in exc.response.items() if k != "ResponseMetadata"})
     for answer in answers:
         if isinstance(answer, dict):
             answer.pop("ResponseMetadata", None)
@@ -242,6 +257,21 @@ def test_an_item_is_refused_for_its_size_at_the_same_byte(tables, monkeypatch, r
         except client.exceptions.ClientError as exc:
             return exc.response["Error"]["Code"], exc.response["Error"]["Message"]
 
+    def grown():
+        try:
+            desk.update_item(Key={"PK": "REQ#big", "SK": "META"}, UpdateExpression="SET tail = :x",
+                             ExpressionAttributeValues={":x": "y"})
+            return "stored"
+        except client.exceptions.ClientError as exc:
+            return exc.response["Error"]["Code"], exc.response["Error"]["Message"]
+
+    item["body"] = item["body"][:-10]
+    sped_up = [outcome(), grown()]
+    with monkeypatch.context() as plain:
+        plain_moto(plain)
+        desk.delete_item(Key={"PK": "REQ#big", "SK": "META"})
+        assert [outcome(), grown()] == sped_up
+    item["body"] += "x" * 10
     sped_up = outcome()
     with monkeypatch.context() as plain:
         plain_moto(plain)
