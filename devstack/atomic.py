@@ -101,6 +101,8 @@ def _keep(backend, action: dict):
 
 
 def _put_back(table, hash_value, range_value, item) -> None:
+    from .moto_speed import reindex
+
     if table.range_key_attr:
         if item is None:
             table.items[hash_value].pop(range_value, None)
@@ -110,43 +112,4 @@ def _put_back(table, hash_value, range_value, item) -> None:
         table.items.pop(hash_value, None)
     else:
         table.items[hash_value] = item
-
-
-_QUERYING = threading.local()
-_WHOLE_TABLE = object()
-
-
-def make_moto_queries_partitioned() -> None:
-    """Idempotent: moto answers every Query by sorting the whole table, then keeping one partition,
-    so a query's time grows with the table (on the cost bench: Lambda milliseconds that grow with the
-    number of orders counted). DynamoDB reads only the partition: a table query here reads only its
-    partition, and an index query scans the table unsorted (moto sorts what it found itself)."""
-    from moto.dynamodb.models.table import Table
-
-    query, all_items = Table.query, Table.all_items
-    if getattr(query, "_rf_partitioned", False):
-        return
-
-    def partitioned_query(self, hash_key, *args, __query=query, **kwargs):
-        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
-        _QUERYING.scope = (self, _WHOLE_TABLE if index_name or hash_key is None else hash_key)
-        try:
-            return __query(self, hash_key, *args, **kwargs)
-        finally:
-            _QUERYING.scope = None
-
-    def scoped_items(self, __all_items=all_items):
-        scope = getattr(_QUERYING, "scope", None)
-        if scope is None or scope[0] is not self:
-            return __all_items(self)
-        if scope[1] is _WHOLE_TABLE:
-            return [i for part in self.items.values() for i in (part.values() if self.range_key_attr else [part])]
-        part = self.items.get(scope[1])
-        if part is None:
-            return []
-        return list(part.values()) if self.range_key_attr else [part]
-
-    functools.update_wrapper(partitioned_query, query)
-    partitioned_query._rf_partitioned = True
-    Table.query = partitioned_query
-    Table.all_items = scoped_items
+    reindex(table, hash_value, range_value)

@@ -4,15 +4,13 @@ Customers write (mail stored under inbound/ and notified through SNS as SES does
 through the app), staff answer by replying to their notification mail (vouched for by SES's verdicts),
 some `#resolve`, customers write back, the approval routes are decided through the signed links in the
 task mail (GET the confirmation page, POST) or by replying to the task mail, some requests are left to
-go overdue. The desk's clock is a fixed clock the simulation moves through the days (business hours
-09:00-18:00 UTC for staff), firing the schedules every desk hour.
+go overdue, customers answer some of the satisfaction surveys in their resolution mail. The desk's
+clock is a fixed clock the simulation moves through the days (business hours 09:00-18:00 UTC for
+staff), firing the desk's schedules (outbox, SLA scan, closing and surveying, KPI digest) every desk
+hour; the run ends with the KPI digest of the simulated period.
 
 Every choice comes from one `random.Random(seed)`, and the simulation acts in desk-time order and waits
 for an approval route's next stage before acting on it, so a seed gives the same counts every time.
-
-Optional steps are taken when the desk has what they need (see OPTIONAL_STEPS): answering the
-satisfaction survey, the SLA scan, closing and surveying, the digest. Until those parts are merged
-they are reported as pending.
 """
 from __future__ import annotations
 
@@ -40,14 +38,8 @@ FORM_SHARE = 0.15
 STAGE_WAIT = 30.0
 """Wall seconds to wait for a route's next stage (its tasks open and mailed) before giving up on it."""
 
-SURVEY_LINK = re.compile(r"/(?:survey|csat|feedback|rate)/[A-Za-z0-9_.\-]+")
-"""A satisfaction survey link in the customer's mail (the CSAT part, when merged)."""
-
-OPTIONAL_SCHEDULES = ("sla_scan", "close_and_survey")
-"""Schedules of app.py the simulation fires every desk hour besides the stack's own, when app.py has
-them (they claim their work, so a run that `run_schedules_once` also makes sends nothing twice)."""
-DIGEST_HANDLERS = ("send_digest", "kpi_digest", "digest")
-"""The digest's schedule in app.py, fired once at the end when present; its mail is printed."""
+SURVEY_LINK = re.compile(r"/survey/[A-Za-z0-9_.\-]+")
+"""A satisfaction survey link in the customer's resolution mail."""
 
 
 # --- how the simulation reaches the desk ----------------------------------------------------------------
@@ -134,22 +126,11 @@ class LocalDesk:
             return None
 
     def run_schedules(self) -> None:
+        """EventBridge's hourly rules: the outbox, the SLA scan, closing and surveying, the KPI digest."""
         self.stack.run_schedules_once()
-        for name in OPTIONAL_SCHEDULES:
-            if hasattr(self.stack.handlers, name):
-                self.stack.invoke(name, self._scheduled(name))
 
-    def _scheduled(self, name: str) -> dict:
-        from .stack import ACCOUNT, REGION
-
-        return {"version": "0", "id": secrets.token_hex(16), "detail-type": "Scheduled Event", "source": "aws.events",
-                "account": ACCOUNT, "time": self.stack.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"), "region": REGION,
-                "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{name}"], "detail": {}}
-
-    def digest(self, period: str) -> dict | None:
-        """The KPI digest of the last `period` as `./rf digest` prints it (None before KPIs existed)."""
-        if not hasattr(self.stack, "digest_json"):
-            return None
+    def digest(self, period: str) -> dict:
+        """The KPI digest of the last `period` as `./rf digest` prints it."""
         return self.stack.digest_json(period)
 
     def stored(self) -> dict:
@@ -167,12 +148,6 @@ class LocalDesk:
             if "LastEvaluatedKey" not in page:
                 return {"requests": sum(by_status.values()), "by_status": dict(sorted(by_status.items()))}
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-    def optional_steps(self) -> dict[str, bool]:
-        handlers = self.stack.handlers
-        return {"answer survey": True, "sla_scan": hasattr(handlers, "sla_scan"),
-                "close_and_survey": hasattr(handlers, "close_and_survey"),
-                "digest": any(hasattr(handlers, n) for n in DIGEST_HANDLERS)}
 
 
 class RemoteDesk:
@@ -244,14 +219,11 @@ class RemoteDesk:
     def run_schedules(self) -> None:
         """The server's pump fires them on its clock."""
 
-    def digest(self, period: str) -> dict | None:
+    def digest(self, period: str) -> dict:
         return self._get(f"/_local/digest?period={period}")
 
     def stored(self) -> dict | None:
         return None
-
-    def optional_steps(self) -> dict[str, bool]:
-        return {"answer survey": True, "sla_scan": True, "close_and_survey": True, "digest": True}
 
 
 # --- the simulation -------------------------------------------------------------------------------------
@@ -679,7 +651,7 @@ class Simulation:
         self.tally.mail_posts += 1
         self.desk.mail(raw, [parseaddr(to)[1] or to])
 
-    # -- the satisfaction survey (pending until the CSAT part is merged) --
+    # -- the satisfaction survey --
 
     def _survey(self, request_id: str, mail: dict) -> None:
         if request_id in self.surveys or self.rng.random() >= 0.4:
@@ -713,8 +685,6 @@ class Simulation:
             else:
                 routes["ended_otherwise"] += 1
         t = self.tally
-        steps = self.desk.optional_steps()
-        steps["answer survey"] = steps["answer survey"] and bool(self.surveys)
         return {
             "days": self.days, "per_day": self.per_day, "seed": self.seed,
             "from": self.start.date().isoformat(), "to": (self.end - timedelta(days=1)).date().isoformat(),
@@ -726,8 +696,7 @@ class Simulation:
             "routes": routes, "surveys_answered": t.surveys_answered,
             "left_unanswered": sum(1 for th in self.threads.values() if th.speed == "never"),
             "categories": dict(sorted(t.categories.items())), "languages": dict(sorted(t.languages.items())),
-            "mails_sent": self.desk.sent_count(), "stored": self.desk.stored(),
-            "optional_steps": {name: ("on" if on else "pending") for name, on in steps.items()},
+            "surveys_sent": len(self.surveys), "mails_sent": self.desk.sent_count(), "stored": self.desk.stored(),
             "wall_seconds": round(self.wall, 1),
         }
 
@@ -750,7 +719,7 @@ def format_summary(s: dict) -> str:
         f"{routes['not_approved']}, still running {routes['running']}, ended otherwise {routes['ended_otherwise']}"
         + (f", stuck {routes['stuck']}" if routes["stuck"] else ""),
         f"  route decisions    {s['route_decisions']['by_link']} by link, {s['route_decisions']['by_reply']} by reply",
-        f"  surveys answered   {s['surveys_answered']}",
+        f"  surveys answered   {s['surveys_answered']} of {s['surveys_sent']} sent",
         f"  mails sent         {s['mails_sent']}",
         "  categories         " + ", ".join(f"{k} {v}" for k, v in s["categories"].items()),
         "  languages          " + ", ".join(f"{k} {v}" for k, v in s["languages"].items()),
@@ -758,7 +727,6 @@ def format_summary(s: dict) -> str:
     if stored:
         lines.append(f"  the desk stored    {stored['requests']} requests: " +
                      ", ".join(f"{k} {v}" for k, v in stored["by_status"].items()))
-    lines.append("  optional steps     " + ", ".join(f"{k}: {v}" for k, v in s["optional_steps"].items()))
     return "\n".join(lines)
 
 
@@ -788,13 +756,11 @@ def run(days: int, per_day: int, seed: int, to: str | None = None, config_path=N
         summary = simulation.run()
         digest = desk.digest("month" if days > 7 else "week")
         if as_json:
-            if digest:
-                summary["digest"] = {k: v for k, v in digest.items() if k != "text"}
+            summary["digest"] = {k: v for k, v in digest.items() if k != "text"}
             print(json.dumps(summary, ensure_ascii=False, indent=1, default=str))
         else:
             print(format_summary(summary))
-            if digest:
-                print("\n" + digest["text"], end="")
+            print("\n" + digest["text"], end="")
         return 0
     finally:
         if stack is not None:

@@ -89,11 +89,12 @@ class EmbeddedStack:
 
         from moto.server import ThreadedMotoServer
 
-        from .atomic import make_moto_queries_partitioned, make_moto_transactions_cheap, make_moto_writes_atomic
+        from .atomic import make_moto_transactions_cheap, make_moto_writes_atomic
+        from .moto_speed import speed_up_moto
 
         make_moto_writes_atomic()
         make_moto_transactions_cheap()
-        make_moto_queries_partitioned()
+        speed_up_moto()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
         for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",

@@ -12,7 +12,8 @@ from chalicelib import composition
 from chalicelib.composition import build_desk
 from chalicelib.core.clock import FixedClock
 from chalicelib.settings import DEFAULT_CONFIG, Settings
-from devstack.atomic import make_moto_queries_partitioned, make_moto_transactions_cheap, make_moto_writes_atomic
+from devstack.atomic import make_moto_transactions_cheap, make_moto_writes_atomic
+from devstack.moto_speed import speed_up_moto
 from devstack.resources import Clients, create_resources
 
 REGION = "eu-west-1"
@@ -71,7 +72,7 @@ def clock():
 def desk(clock, monkeypatch):
     make_moto_writes_atomic()
     make_moto_transactions_cheap()
-    make_moto_queries_partitioned()
+    speed_up_moto()
     with mock_aws():
         session = boto3.session.Session(region_name=REGION)
         session._session.register_component("data_loader", _MODELS)

@@ -1,5 +1,6 @@
-"""`rf simulate` on a small scale: the traffic runs through the real desk, and what its summary says was
-created and sent is what the desk stored and SES sent."""
+"""`rf simulate` on a small scale: the traffic runs through the real desk, what its summary says was
+created and sent is what the desk stored and SES sent, and the digest it ends with adds up to what
+the exported event log says."""
 from __future__ import annotations
 
 import pytest
@@ -65,4 +66,27 @@ def test_the_summary_reads_as_a_report(simulated):
     summary, _, _, _ = simulated
     text = format_summary(summary)
     assert "requests created" in text and "mails sent" in text and "the desk stored" in text
-    assert summary["optional_steps"]["sla_scan"] in ("on", "pending")
+    assert f"surveys answered   {summary['surveys_answered']} of {summary['surveys_sent']} sent" in text
+
+
+def test_the_closing_digest_equals_a_recomputation_from_the_exported_events(simulated):
+    from tests.functional.test_kpi_recompute import recompute
+
+    summary, requests, _, stack = simulated
+    digest = LocalDesk(stack).digest("week")
+    mine = recompute(stack.events_export())
+    headline = digest["figures"]
+    assert mine["received"] == len(requests)
+    assert headline["received"] == mine["received"]
+    assert headline["resolved"] == mine["resolved"] > 0
+    assert headline["reopens"] == mine["reopens"]
+    assert headline["fcr"] == mine["fcr"]
+    assert headline["first_response"]["count"] == len(mine["frt"]) > 0
+    assert headline["csat_answers"] == len(mine["csat"]) == summary["surveys_answered"]
+    assert headline["red_zone"] == mine["red_zone"]
+    assert headline["repeats"] == mine["repeats"] + mine["reopens"]
+    assert headline["first_response"]["mean"] == pytest.approx(sum(mine["frt"]) / len(mine["frt"]), abs=1 / 60), \
+        "the desk sums whole seconds"
+    for row in digest["staff"]:
+        assert row["resolved"] == mine["resolved_by"].get(row["staff_id"], 0)
+        assert row["assigned"] == mine["assigned"].get(row["staff_id"], 0)

@@ -1,0 +1,280 @@
+"""devstack/moto_speed.py: moto sped up answers exactly what plain moto answers. Queries (items,
+order, pages, counts, consumed capacity) after puts, updates that move an item between index
+partitions or out of a sparse index, deletes, batches and a cancelled transaction; the other
+responses as serialized; the item size limit at the same byte."""
+from __future__ import annotations
+
+import random
+
+import boto3
+import pytest
+from boto3.dynamodb.conditions import Attr, Key
+from moto import mock_aws
+
+from devstack import moto_speed
+from devstack.atomic import make_moto_transactions_cheap, make_moto_writes_atomic
+
+REGION = "eu-west-1"
+CUSTOMERS = [f"CUST#{c}" for c in "abcde"]
+QUEUES = ["OPEN", "OUTBOX", "CLOSE"]
+
+
+def _gsi(name: str, hash_key: str, range_key: str | None, projection: dict) -> dict:
+    schema = [{"AttributeName": hash_key, "KeyType": "HASH"}]
+    if range_key:
+        schema.append({"AttributeName": range_key, "KeyType": "RANGE"})
+    return {"IndexName": name, "KeySchema": schema, "Projection": projection}
+
+
+@pytest.fixture
+def tables():
+    make_moto_writes_atomic()
+    make_moto_transactions_cheap()
+    moto_speed.speed_up_moto()
+    with mock_aws():
+        dynamodb = boto3.resource("dynamodb", region_name=REGION)
+        strings = ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "LSK"]
+        desk = dynamodb.create_table(
+            TableName="desk", BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in strings]
+            + [{"AttributeName": "n", "AttributeType": "N"}],
+            KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+            GlobalSecondaryIndexes=[
+                _gsi("by_customer", "GSI1PK", "GSI1SK", {"ProjectionType": "ALL"}),
+                _gsi("open_by_due", "GSI2PK", "GSI2SK", {"ProjectionType": "KEYS_ONLY"}),
+                _gsi("by_kind", "GSI3PK", None, {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["n"]}),
+                _gsi("by_number", "GSI3PK", "n", {"ProjectionType": "ALL"})],
+            LocalSecondaryIndexes=[{"IndexName": "by_lsk", "KeySchema": [
+                {"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "LSK", "KeyType": "RANGE"}],
+                "Projection": {"ProjectionType": "ALL"}}])
+        flat = dynamodb.create_table(
+            TableName="flat", BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"},
+                                  {"AttributeName": "GSI2PK", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            GlobalSecondaryIndexes=[_gsi("queue", "GSI2PK", None, {"ProjectionType": "ALL"})])
+        yield desk, flat
+
+
+def _random_item(rng: random.Random, pk: str, sk: str) -> dict:
+    item = {"PK": pk, "SK": sk, "n": rng.randint(0, 30), "body": "x" * rng.randint(0, 60)}
+    if rng.random() < 0.7:
+        item.update(GSI1PK=rng.choice(CUSTOMERS), GSI1SK=f"2026-11-{rng.randint(1, 28):02d}")
+    if rng.random() < 0.4:
+        item.update(GSI2PK=rng.choice(QUEUES), GSI2SK=f"{rng.randint(0, 99):02d}")
+    if rng.random() < 0.5:
+        item["GSI3PK"] = rng.choice(["request", "event"])
+    if rng.random() < 0.5:
+        item["LSK"] = f"L{rng.randint(0, 9)}"
+    return item
+
+
+def _write_a_history(desk, flat, rng: random.Random) -> None:
+    keys = [(f"REQ#{i % 23}", f"{rng.choice(['META', 'EVT#', 'MSG#'])}{i:04d}") for i in range(400)]
+    with desk.batch_writer() as batch:
+        for pk, sk in keys[:150]:
+            batch.put_item(Item=_random_item(rng, pk, sk))
+    for pk, sk in keys[150:]:
+        desk.put_item(Item=_random_item(rng, pk, sk))
+    for pk, sk in rng.sample(keys, 160):
+        roll = rng.random()
+        if roll < 0.3:
+            desk.update_item(Key={"PK": pk, "SK": sk}, UpdateExpression="SET GSI2PK = :q, GSI2SK = :d",
+                             ExpressionAttributeValues={":q": rng.choice(QUEUES), ":d": f"{rng.randint(0, 99):02d}"})
+        elif roll < 0.5:
+            desk.update_item(Key={"PK": pk, "SK": sk}, UpdateExpression="REMOVE GSI2PK, GSI1PK")
+        elif roll < 0.7:
+            desk.update_item(Key={"PK": pk, "SK": sk}, UpdateExpression="SET GSI1PK = :c ADD n :one",
+                             ExpressionAttributeValues={":c": rng.choice(CUSTOMERS), ":one": 1})
+        elif roll < 0.85:
+            desk.delete_item(Key={"PK": pk, "SK": sk})
+        else:
+            try:
+                desk.update_item(Key={"PK": pk, "SK": sk}, UpdateExpression="SET GSI2PK = :q",
+                                 ConditionExpression="attribute_not_exists(PK)",
+                                 ExpressionAttributeValues={":q": "OPEN"})
+            except desk.meta.client.exceptions.ConditionalCheckFailedException:
+                pass
+    client = desk.meta.client
+    pk, sk = keys[3]
+    with pytest.raises(client.exceptions.TransactionCanceledException):
+        client.transact_write_items(TransactItems=[
+            {"Update": {"TableName": "desk", "Key": {"PK": pk, "SK": sk}, "UpdateExpression": "SET GSI2PK = :q",
+                        "ExpressionAttributeValues": {":q": "CLOSE"}}},
+            {"Put": {"TableName": "desk", "Item": {"PK": "REQ#new", "SK": "META", "GSI2PK": "OPEN", "GSI2SK": "00"}}},
+            {"ConditionCheck": {"TableName": "desk", "Key": {"PK": "nowhere", "SK": "-"},
+                                "ConditionExpression": "attribute_exists(PK)"}}])
+    client.transact_write_items(TransactItems=[
+        {"Update": {"TableName": "desk", "Key": {"PK": keys[5][0], "SK": keys[5][1]},
+                    "UpdateExpression": "SET GSI2PK = :q, GSI2SK = :d",
+                    "ExpressionAttributeValues": {":q": "CLOSE", ":d": "50"}}},
+        {"Put": {"TableName": "desk", "Item": {"PK": "REQ#tx", "SK": "META", "GSI2PK": "OPEN", "GSI2SK": "01"}}}])
+    for i in range(60):
+        flat.put_item(Item={"id": f"o{i}", **({"GSI2PK": rng.choice(QUEUES)} if rng.random() < 0.6 else {})})
+    for i in rng.sample(range(60), 20):
+        flat.update_item(Key={"id": f"o{i}"}, UpdateExpression="REMOVE GSI2PK")
+
+
+def _queries() -> list[tuple[str, dict]]:
+    queries: list[tuple[str, dict]] = []
+    for customer in CUSTOMERS + ["CUST#nobody"]:
+        queries.append(("desk", {"IndexName": "by_customer", "KeyConditionExpression": Key("GSI1PK").eq(customer),
+                                 "ScanIndexForward": False, "Limit": 7}))
+        queries.append(("desk", {"IndexName": "by_customer", "KeyConditionExpression":
+                                 Key("GSI1PK").eq(customer) & Key("GSI1SK").between("2026-11-05", "2026-11-20"),
+                                 "FilterExpression": Attr("n").gte(10)}))
+    for queue in QUEUES:
+        queries.append(("desk", {"IndexName": "open_by_due", "KeyConditionExpression":
+                                 Key("GSI2PK").eq(queue) & Key("GSI2SK").lte("60"), "Limit": 5}))
+        queries.append(("desk", {"IndexName": "open_by_due", "KeyConditionExpression": Key("GSI2PK").eq(queue),
+                                 "Select": "COUNT"}))
+        queries.append(("flat", {"IndexName": "queue", "KeyConditionExpression": Key("GSI2PK").eq(queue),
+                                 "Limit": 4}))
+    for kind in ("request", "event"):
+        queries.append(("desk", {"IndexName": "by_kind", "KeyConditionExpression": Key("GSI3PK").eq(kind),
+                                 "Limit": 9}))
+        queries.append(("desk", {"IndexName": "by_number", "KeyConditionExpression":
+                                 Key("GSI3PK").eq(kind) & Key("n").gt(12), "ScanIndexForward": False, "Limit": 6}))
+    for r in (0, 4, 17, 99):
+        pk = f"REQ#{r}"
+        queries.append(("desk", {"KeyConditionExpression": Key("PK").eq(pk) & Key("SK").begins_with("EVT#"),
+                                 "ConsistentRead": True, "Limit": 3}))
+        queries.append(("desk", {"KeyConditionExpression": Key("PK").eq(pk), "ScanIndexForward": False,
+                                 "ProjectionExpression": "SK, n", "Limit": 4}))
+        queries.append(("desk", {"IndexName": "by_lsk", "KeyConditionExpression":
+                                 Key("PK").eq(pk) & Key("LSK").gte("L3"), "Limit": 2}))
+    queries.append(("flat", {"KeyConditionExpression": Key("id").eq("o7")}))
+    return queries
+
+
+def plain_moto(monkeypatch) -> None:
+    """Every patched method back to moto's own for the rest of the monkeypatch context."""
+    from moto.core import responses
+    from moto.core.serialize import ResponseSerializer
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+    from moto.dynamodb.models.table import Table
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+
+    for owner, name in [(Table, "query"), (Table, "all_items"), (Table, "put_item"), (Table, "delete_item"),
+                        (DynamoDBBackend, "update_item"), (ResponseSerializer, "get_value"), (Item, "__init__"),
+                        (LimitedSizeDict, "__setitem__"), (DynamoType, "size"), (responses, "method_names_from_class"),
+                        (DepthFirstTraverser, "traverse_node_recursively")]:
+        patched = owner.__dict__[name]
+        monkeypatch.setattr(owner, name, patched.__wrapped__)
+    monkeypatch.setattr(UpdateExpressionParser, "make", classmethod(UpdateExpressionParser.__dict__["make"].__func__.__wrapped__))
+    monkeypatch.delattr(Node, "__deepcopy__")
+
+
+def _all_pages(table, query: dict) -> list[dict]:
+    pages, kwargs = [], dict(query)
+    while True:
+        page = table.query(**kwargs)
+        pages.append({k: page.get(k) for k in ("Items", "Count", "ScannedCount", "LastEvaluatedKey")})
+        if "LastEvaluatedKey" not in page:
+            return pages
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def test_every_query_answers_as_plain_moto_does(tables, monkeypatch):
+    desk, flat = tables
+    by_name = {"desk": desk, "flat": flat}
+    for name, query in _queries():
+        by_name[name].query(**query)  # every index is kept from the first write on
+    _write_a_history(desk, flat, random.Random(7))
+    keyed = [_all_pages(by_name[name], q) for name, q in _queries()]
+    with monkeypatch.context() as plain:
+        plain_moto(plain)
+        walked = [_all_pages(by_name[name], q) for name, q in _queries()]
+    assert keyed == walked
+    assert sum(len(page["Items"] or []) for pages in keyed for page in pages) > 300, "the queries found items"
+    assert any(len(pages) > 2 for pages in keyed), "some answers came in several pages"
+
+
+def test_an_index_first_queried_after_the_writes_is_built_from_the_items(tables, monkeypatch):
+    desk, flat = tables
+    _write_a_history(desk, flat, random.Random(3))
+    keyed = [_all_pages(desk, q) for name, q in _queries() if name == "desk"]
+    with monkeypatch.context() as plain:
+        plain_moto(plain)
+        walked = [_all_pages(desk, q) for name, q in _queries() if name == "desk"]
+    assert keyed == walked
+
+
+def _responses(desk) -> list:
+    client = desk.meta.client
+    key = {"PK": "REQ#1", "SK": "META"}
+    answers = [client.describe_table(TableName="desk")["Table"], client.list_tables()["TableNames"],
+               desk.get_item(Key=key, ReturnConsumedCapacity="TOTAL"),
+               desk.update_item(Key=key, UpdateExpression="SET deep = :d ADD n :one", ReturnValues="ALL_NEW",
+                                ExpressionAttributeValues={":d": {"list": [1, "two", {"three": {3, 4}}], "b": b"\x00\xff",
+                                                                 "none": None, "yes": True}, ":one": 1}),
+               desk.get_item(Key=key, ProjectionExpression="deep, #n", ExpressionAttributeNames={"#n": "n"}),
+               desk.meta.client.batch_get_item(RequestItems={"desk": {"Keys": [key, {"PK": "REQ#2", "SK": "META"}]}})]
+    answers.append(desk.update_item(Key=key, UpdateExpression="SET #s = :s, later = if_not_exists(later, :s) "
+                                    "REMOVE GSI2PK ADD tags :u", ReturnValues="UPDATED_OLD",
+                                    ExpressionAttributeNames={"#s": "status"},
+                                    ExpressionAttributeValues={":s": "open", ":u": {"a", "b", "c"}}))
+    answers.append(desk.update_item(Key=key, UpdateExpression="DELETE tags :t", ReturnValues="ALL_NEW",
+                                    ExpressionAttributeValues={":t": {"a"}}))
+    for attempt in (lambda: desk.put_item(Item=key, ConditionExpression="attribute_not_exists(PK)",
+                                          ReturnValuesOnConditionCheckFailure="ALL_OLD"),
+                    lambda: desk.update_item(Key=key, UpdateExpression="SET n = nowhere + :one",
+                                             ExpressionAttributeValues={":one": 1}),
+                    lambda: desk.update_item(Key=key, UpdateExpression="SET PK = :x", ExpressionAttributeValues={":x": "y"})):
+        try:
+            attempt()
+        except client.exceptions.ClientError as exc:
+            answers.append({k: v for k, v in exc.response.items() if k != "ResponseMetadata"})
+    for answer in answers:
+        if isinstance(answer, dict):
+            answer.pop("ResponseMetadata", None)
+    return answers
+
+
+def test_other_responses_are_serialized_as_plain_moto_does(tables, monkeypatch):
+    desk, _ = tables
+    desk.put_item(Item={"PK": "REQ#1", "SK": "META", "status": "new", "GSI2PK": "OPEN", "GSI2SK": "01", "n": 1})
+    sped_up = _responses(desk)
+    with monkeypatch.context() as plain:
+        plain_moto(plain)
+        desk.put_item(Item={"PK": "REQ#1", "SK": "META", "status": "new", "GSI2PK": "OPEN", "GSI2SK": "01", "n": 1})
+        assert _responses(desk) == sped_up
+    assert sped_up[3]["Attributes"]["deep"]["b"].value == b"\x00\xff"
+
+
+@pytest.mark.parametrize("room", [0, 1])
+def test_an_item_is_refused_for_its_size_at_the_same_byte(tables, monkeypatch, room):
+    desk, _ = tables
+    client = desk.meta.client
+    key_bytes = len("PK") + len("REQ#big") + len("SK") + len("META") + len("body")
+    item = {"PK": "REQ#big", "SK": "META", "body": "x" * (405000 - key_bytes + room)}
+
+    def outcome():
+        try:
+            desk.put_item(Item=item)
+            return "stored"
+        except client.exceptions.ClientError as exc:
+            return exc.response["Error"]["Code"], exc.response["Error"]["Message"]
+
+    def grown():
+        try:
+            desk.update_item(Key={"PK": "REQ#big", "SK": "META"}, UpdateExpression="SET tail = :x",
+                             ExpressionAttributeValues={":x": "y"})
+            return "stored"
+        except client.exceptions.ClientError as exc:
+            return exc.response["Error"]["Code"], exc.response["Error"]["Message"]
+
+    item["body"] = item["body"][:-10]
+    sped_up = [outcome(), grown()]
+    with monkeypatch.context() as plain:
+        plain_moto(plain)
+        desk.delete_item(Key={"PK": "REQ#big", "SK": "META"})
+        assert [outcome(), grown()] == sped_up
+    item["body"] += "x" * 10
+    sped_up = outcome()
+    with monkeypatch.context() as plain:
+        plain_moto(plain)
+        assert outcome() == sped_up
+    assert (sped_up == "stored") == (room == 0)
