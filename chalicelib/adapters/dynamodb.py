@@ -395,15 +395,27 @@ class DeskTable:
     def quarantined(self, limit: int = 100) -> list[dict]:
         return self._queue(QUARANTINE_QUEUE, limit)
 
-    def _queue_keys(self, name: str, limit: int, until: str | None = None) -> list[dict]:
-        """Keys (PK, SK, GSI2PK, GSI2SK) in one queue of the open_by_due index, earliest first."""
+    def _queue_keys(self, name: str, limit: int, until: str | None = None, keep=None) -> list[dict]:
+        """Keys (PK, SK, GSI2PK, GSI2SK) in one queue of the open_by_due index, earliest first; `keep`:
+        only the keys it accepts count towards `limit`."""
         from boto3.dynamodb.conditions import Key
 
         condition = Key("GSI2PK").eq(name)
         if until:
             condition = condition & Key("GSI2SK").lte(until)
-        page = self._table.query(IndexName="open_by_due", KeyConditionExpression=condition, Limit=limit)
-        return [_plain(i) for i in page["Items"]]
+        return self._index_keys("open_by_due", condition, limit, keep=keep)
+
+    def _index_keys(self, index: str, condition, limit: int, keep=None, forward: bool = True) -> list[dict]:
+        """Up to `limit` keys an index query finds (accepted by `keep`), page after page."""
+        keys, kwargs = [], {"IndexName": index, "KeyConditionExpression": condition, "Limit": limit,
+                            "ScanIndexForward": forward}
+        while len(keys) < limit:
+            page = self._table.query(**kwargs)
+            keys.extend(k for k in map(_plain, page["Items"]) if keep is None or keep(k))
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return keys[:limit]
 
     def _queue(self, name: str, limit: int, until: str | None = None) -> list[dict]:
         """The items of one queue of the open_by_due index, earliest first."""
@@ -693,21 +705,18 @@ class DeskTable:
     def _query_assignee_index(self, pk: str, limit: int) -> list[dict]:
         from boto3.dynamodb.conditions import Key
 
-        keys, kwargs = [], {"IndexName": "by_assignee", "KeyConditionExpression": Key("GSI3PK").eq(pk),
-                            "ScanIndexForward": False}
-        while len(keys) < limit:
-            page = self._table.query(**kwargs)
-            keys.extend(_plain(i) for i in page["Items"])
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        return self._fetch(keys[:limit])
+        return self._fetch(self._index_keys("by_assignee", Key("GSI3PK").eq(pk), limit, forward=False))
 
     def requests_of_staff(self, staff_id: str, limit: int = 500) -> list[Request]:
         """The requests assigned to `staff_id`, newest first (resolved and closed ones too)."""
         fields = Request.__dataclass_fields__
         return [Request(**{k: v for k, v in item.items() if k in fields})
-                for item in self._query_assignee_index(f"STAFF#{staff_id}", limit) if item.get("type") == "request"]
+                for item in self.request_records_of_staff(staff_id, limit)]
+
+    def request_records_of_staff(self, staff_id: str, limit: int = 500) -> list[dict]:
+        """The whole items (status_since and the rest) of the requests assigned to `staff_id`, newest first."""
+        return [item for item in self._query_assignee_index(f"STAFF#{staff_id}", limit)
+                if item.get("type") == "request"]
 
     def open_tasks_of(self, staff_id: str, limit: int = 500) -> list[dict]:
         """Task items (PK=REQ#<id>, SK=TASK#<stage>#<cycle>#<person>, GSI3PK=TASKS#<person>) still open."""
@@ -719,7 +728,7 @@ class DeskTable:
     def sla_due(self, until: str, limit: int = 200) -> list[dict]:
         """Open requests whose next SLA alarm (their place in the OPEN index) is at or before `until`,
         earliest first: a query of the sparse index, never a scan of the table."""
-        return self._fetch([k for k in self._queue_keys("OPEN", limit, until) if k["SK"] == "META"])
+        return self.open_requests(until, limit)
 
     def claim_sla_level(self, request_id: str, target: str, level: str, due: str, statuses: tuple[str, ...]) -> bool:
         """Mark the level (`reminder`, `red_zone`) of a target as sent for this due time, if it was not,
@@ -891,19 +900,7 @@ class DeskTable:
 
     def open_requests(self, until: str | None = None, limit: int = 5000) -> list[dict]:
         """Open requests (the sparse OPEN index), soonest due first; `until`: only those due by then."""
-        from boto3.dynamodb.conditions import Key
-
-        condition = Key("GSI2PK").eq("OPEN")
-        if until:
-            condition = condition & Key("GSI2SK").lte(until)
-        keys, kwargs = [], {"IndexName": "open_by_due", "KeyConditionExpression": condition}
-        while len(keys) < limit:
-            page = self._table.query(**kwargs)
-            keys.extend(_plain(i) for i in page["Items"] if i["SK"] == "META")
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        return self._fetch(keys[:limit])
+        return self._fetch(self._queue_keys("OPEN", limit, until, keep=lambda k: k["SK"] == "META"))
 
     def claim_digest(self, key: str, at: str) -> bool:
         """Take the sending of one digest (manager, period); False when someone already did."""

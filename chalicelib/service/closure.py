@@ -194,12 +194,9 @@ class Closure:
             return None
         checked = 0
         for member in self.config.staff:
-            for request in self.table.requests_of_staff(member.id, limit=MARK_CHECK_LIMIT):
-                if request.status not in CLOSABLE:
-                    continue
-                record = self.table.request_record(request.request_id) or {}
+            for record in self.table.request_records_of_staff(member.id, limit=MARK_CHECK_LIMIT):
                 if record.get("status") in CLOSABLE and record.get("status_since"):
-                    self.table.mark_for_closure(request.request_id, record["status"], record["status_since"])
+                    self.table.mark_for_closure(record["request_id"], record["status"], record["status_since"])
                     checked += 1
         self.table.finish(key, {"checked": checked}, now)
         return checked

@@ -5,6 +5,7 @@ from __future__ import annotations
 from chalicelib.core.config import DeskConfig, StaffMember
 from chalicelib.core.mail.outbound import (customer_language, customer_thread_mail, message_id_for, single_line,
                                            staff_language, summary_of)
+from chalicelib.core.pages.texts import word as label
 from chalicelib.core.render import Templates
 from chalicelib.core.requests.models import Outbound, Request
 from chalicelib.core.requests.tickets import tagged_subject
@@ -31,10 +32,6 @@ REPLY_WORDS = {
     "start": {"en": "start", "ru": "начать", "zh": "开始"},
     "answer": {"en": "answer", "ru": "ответ", "zh": "答复"},
 }
-
-
-def label(table: dict, key: str, lang: str) -> str:
-    return table.get(key, {}).get(lang) or table.get(key, {}).get("en") or key
 
 
 _BY_DEFAULT = {"default": {"en": "by default: no decision by the deadline", "ru": "по умолчанию: нет решения в срок",
