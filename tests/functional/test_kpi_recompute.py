@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 

@@ -10,7 +10,7 @@ from chalice.test import Client
 from app import app
 
 from .test_staff_answers import customer_mail, notification_of, staff_reply
-from .test_staff_pages import FORM, csrf_of, sign_in, text_of
+from .test_staff_pages import FORM, sign_in, text_of
 
 RU_CUSTOMER = "i.sidorov@upakovka-market.ru"
 ZH_CUSTOMER = "wang.fang@huadong-pack.cn"
