@@ -6,11 +6,10 @@ class Mailer:
     def __init__(self, client, configuration_set: str | None = None):
         self._ses = client
         self._configuration_set = configuration_set
-        self.message_id_domain = f"{client.meta.region_name}.amazonses.com"
 
     def send_raw(self, raw: bytes, source: str, destinations: list[str]) -> str:
         """Send and return SES's message id. SES gives the mail its own Message-ID
-        (<id@<region>.amazonses.com>), so callers index both ours and that one for threading."""
+        (<id@<region>.amazonses.com>); replies thread by the signed thread id in its References."""
         kwargs = {"Source": source, "Destinations": destinations, "RawMessage": {"Data": raw}}
         if self._configuration_set:
             kwargs["ConfigurationSetName"] = self._configuration_set

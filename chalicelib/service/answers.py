@@ -101,12 +101,11 @@ class StaffReplies:
     def _send_answer(self, request: Request, member: StaffMember, body: str, refs, resolve: bool, at: str,
                      seq: str) -> str:
         in_reply_to, references = self._thread_of(request)
-        answer = staff_answer(self.config, self.templates, request, member, text=body, ident=seq,
-                              status_url=self.status_links.url(request.request_id), in_reply_to=in_reply_to,
-                              references=references, attachments=refs, resolved=resolve)
-        if self.outbox.queue_to_send(answer, at):
-            self.table.index_message_id(answer.message_id, request.request_id, "out")
-            self.outbox.send(answer.outbox_id)
+        answer = self.outbox.signed(staff_answer(
+            self.config, self.templates, request, member, text=body, ident=seq,
+            status_url=self.status_links.url(request.request_id), in_reply_to=in_reply_to,
+            references=references, attachments=refs, resolved=resolve))
+        self.outbox.queue_and_send(answer, at)
         return answer.message_id
 
     def _thread_of(self, request: Request) -> tuple[str | None, list[str]]:

@@ -91,7 +91,7 @@ class IntakeService:
         self.wait_for_duplicate_seconds = wait_for_duplicate_seconds
         self._staff_by_email = {str(s.email).lower(): s for s in config.staff}
         self.outbox = Outbox(table=table, store=store, mailer=mailer, clock=clock, count=count,
-                             settings=config.outbox)
+                             settings=config.outbox, thread_ids=reply_addresses)
         self.conversation = Conversation(table=table, store=store, calendar=config.calendar.business)
         self.staff_replies = StaffReplies(config=config, table=table, templates=templates,
                                           conversation=self.conversation, outbox=self.outbox,
@@ -216,7 +216,13 @@ class IntakeService:
             request = self.table.get_request(request_id)
             if request:
                 return request
+        for message_id in reversed(analysis.referenced_ids):
+            request_id = self.reply_addresses.request_of_message_id(message_id)
+            request = self.table.get_request(request_id) if request_id else None
+            if request:
+                return request
         if analysis.referenced_ids:
+            # Ids of inbound mail, and of desk mail sent before its ids were signed.
             request_id = self.table.request_for_message_ids(analysis.referenced_ids)
             request = self.table.get_request(request_id) if request_id else None
             if request:
@@ -429,11 +435,10 @@ class IntakeService:
                                  reason="auto_reply_limit")
             self.count("ack_suppressed")
             return None
-        ack = acknowledgement(self.config, self.templates, request, new.text,
-                              self.status_links.url(request.request_id), new.in_reply_to, list(new.references))
-        if self.outbox.queue_to_send(ack, iso(now)):
-            self.table.index_message_id(ack.message_id, request.request_id, "out")
-            self.outbox.send(ack.outbox_id)
+        ack = self.outbox.signed(acknowledgement(self.config, self.templates, request, new.text,
+                                                 self.status_links.url(request.request_id), new.in_reply_to,
+                                                 list(new.references)))
+        self.outbox.queue_and_send(ack, iso(now))
         return ack.message_id
 
     # --- form -----------------------------------------------------------------------------------

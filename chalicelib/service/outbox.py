@@ -20,7 +20,7 @@ from typing import Callable
 from ..core.clock import Clock, iso
 from ..core.config import OutboxSection
 from ..core.mail.delivery import next_attempt
-from ..core.mail.outbound import compose
+from ..core.mail.outbound import compose, desk_message_id
 from ..core.requests.intake import valid_address
 from ..core.requests.models import Message
 
@@ -51,8 +51,10 @@ class QueuedMail:
 
 class Outbox:
     def __init__(self, *, table, store, mailer, clock: Clock, count: Callable[[str], None] = lambda _: None,
-                 settings: OutboxSection | None = None):
+                 settings: OutboxSection | None = None, thread_ids=None):
         self.table = table
+        self.thread_ids = thread_ids
+        """Signs the Message-IDs of a request's mail (`ReplyAddresses`); None: ids as they are built."""
         self.store = store
         self.mailer = mailer
         self.clock = clock
@@ -68,10 +70,32 @@ class Outbox:
         self.send(mail.outbox_id)
         return True
 
+    def signed(self, mail):
+        """`mail` with the desk's signed Message-ID and its request's thread id last in its References:
+        a reply names its request through either, with no thread index item written per mail (SES
+        replaces the Message-ID on the way out; the References stay). The same mail, signed again, is
+        unchanged."""
+        if self.thread_ids is None or not mail.request_id or not mail.message_id:
+            return mail
+        domain = mail.message_id.strip("<> ").rpartition("@")[2].lower()
+
+        def sign(message_id):
+            """The desk's own ids (`message_id_for`'s, in its mail domain) signed, as the mail they name
+            was; others (a customer's, a staff member's) as they are."""
+            return (self.thread_ids.message_id(mail.request_id, message_id)
+                    if message_id and desk_message_id(message_id, domain) else message_id)
+
+        root = self.thread_ids.thread_root(mail.request_id, domain or None)
+        references = [*(sign(r) for r in mail.references), root]
+        return replace(mail, message_id=sign(mail.message_id), in_reply_to=sign(mail.in_reply_to),
+                       references=list(dict.fromkeys(references)))
+
     def queue_to_send(self, mail, at: str, extra: dict | None = None) -> bool:
-        """Queue `mail` once, claimed for the `send` that follows in this invocation (one write: the
-        queued item is already the claimed one). False when it was queued before. If this sender dies
-        before sending, the mail is in the queue under its lease's end, where send_outbox finds it."""
+        """Queue `mail` (signed) once, claimed for the `send` that follows in this invocation (one
+        write: the queued item is already the claimed one). False when it was queued before. If this
+        sender dies before sending, the mail is in the queue under its lease's end, where send_outbox
+        finds it."""
+        mail = self.signed(mail)
         now = self.clock.now()
         lease_until = self.table.enqueue_claimed(mail, at, now, self.settings.lease_seconds, extra)
         if lease_until is None:
@@ -116,9 +140,6 @@ class Outbox:
         if not self.table.mark_sent(outbox_id, ses_id, iso(now), claim_no):
             return False
         if mail.request_id:
-            region_domain = getattr(self.mailer, "message_id_domain", None)
-            if region_domain:
-                self.table.index_message_id(f"<{ses_id}@{region_domain}>", mail.request_id, "out")
             self.table.add_message(Message(mail.request_id, "out", iso(now), mail.author, mail.kind, mail.subject,
                                            mail.text, mail.message_id), message_seq(mail.outbox_id))
         self.count("sent")

@@ -30,6 +30,7 @@ class StatusUpdates:
         next window), 'replaced' (it replaced the update waiting), 'duplicate' or 'dropped' (it changed
         nothing)."""
         key = mail.outbox_id
+        mail = self.outbox.signed(mail)
         if self.window <= timedelta(0):
             return self._at_once(request, mail, at)
         anchor, now = parse_iso(request.created_at), parse_iso(at)
@@ -44,13 +45,11 @@ class StatusUpdates:
             queued = (self.outbox.queue_to_send(slot, at, extra={"update_keys": [key]}) if due is None else
                       self.table.enqueue(slot, at, not_before=due, extra={"update_keys": [key]}))
             if queued:
-                self.table.index_message_id(mail.message_id, request.request_id, "out")
                 if n == current:
                     self.outbox.send(slot.outbox_id)
                     return "sent"
                 return "deferred"
             if self.table.replace_queued(slot.outbox_id, {f: getattr(mail, f) for f in _CONTENT}, key):
-                self.table.index_message_id(mail.message_id, request.request_id, "out")
                 if n == current:
                     self.outbox.send(slot.outbox_id)
                 return "replaced"
@@ -59,7 +58,6 @@ class StatusUpdates:
     def _at_once(self, request: Request, mail: Outbound, at: str) -> str:
         if not self.outbox.queue_to_send(mail, at):
             return "duplicate"
-        self.table.index_message_id(mail.message_id, request.request_id, "out")
         self.outbox.send(mail.outbox_id)
         return "sent"
 

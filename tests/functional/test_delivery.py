@@ -88,7 +88,6 @@ def test_queued_mail_that_failed_to_send_goes_out_on_the_next_schedule_run(desk)
     class FlakyMailer:
         def __init__(self, inner):
             self.inner, self.fail = inner, True
-            self.message_id_domain = inner.message_id_domain
 
         def send_raw(self, raw, source, destinations):
             if self.fail:
@@ -146,8 +145,6 @@ def test_a_retry_after_a_failure_midway_writes_the_same_request_not_a_second_one
 
 def test_mail_that_keeps_failing_is_dead_lettered_after_five_attempts_and_leaves_the_queue(desk):
     class DownMailer:
-        message_id_domain = "eu-west-1.amazonses.com"
-
         def send_raw(self, raw, source, destinations):
             raise ConnectionError("SES unreachable")
 

@@ -47,8 +47,6 @@ def _send_rounds(desk, rounds: int = 30) -> None:
 
 
 class DownMailer:
-    message_id_domain = "eu-west-1.amazonses.com"
-
     def send_raw(self, raw, source, destinations):
         raise ConnectionError("SES unreachable")
 

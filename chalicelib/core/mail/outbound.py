@@ -32,6 +32,15 @@ def message_id_for(kind: str, ident: str, domain: str) -> str:
     return f"<{kind}.{ident.lower()}.{digest}@{domain}>"
 
 
+_DESK_ID = re.compile(r"<?[a-z0-9_]+(?:\.[^.@<>\s]+)+\.[0-9a-f]{10,12}@(?P<domain>[^<>\s]+?)>?")
+
+
+def desk_message_id(message_id: str, domain: str) -> bool:
+    """An id `message_id_for` made (or its signed form) in the desk's mail `domain`."""
+    found = _DESK_ID.fullmatch((message_id or "").strip().lower())
+    return bool(found) and found["domain"] == domain.lower()
+
+
 def summary_of(text: str, limit: int = 600) -> str:
     text = (text or "").strip()
     return text if len(text) <= limit else text[:limit].rstrip() + " …"

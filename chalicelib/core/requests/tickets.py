@@ -19,6 +19,7 @@ def subject_tag(ticket: str) -> str:
     return f"[#{ticket}]"
 
 
+_TICKET = re.compile(r"[a-z]{1,6}-\d{4}-\d{4,}")
 _TAG = re.compile(r"\[#\s*([A-Z]{1,6}-\d{4}-\d{4,})\s*\]", re.IGNORECASE)
 
 
@@ -101,3 +102,33 @@ class ReplyAddresses:
             return None
         request_id, _, staff_id = parsed[1].partition(".")
         return request_id.upper(), staff_id
+
+    def thread_root(self, request_id: str, domain: str | None = None) -> str:
+        """<rf.rf-2611-0042.<sig>@domain>: the request's signed thread id, last in the References of every
+        desk mail of the request. SES replaces a sent mail's Message-ID with its own, but a reply keeps
+        the References of the mail it answers, so it names its request without a lookup."""
+        return self._message_id(f"rf.{request_id.lower()}", domain or self._domain)
+
+    def message_id(self, request_id: str, message_id: str) -> str:
+        """A desk Message-ID (<kind.ident.digest@domain>) signed for its request: the digest becomes the
+        signature of kind and ident, which name the request (<ack.rf-2611-0042.<sig>@domain>). The
+        same id always signs the same; an id already signed for the request stays as it is."""
+        if self.request_of_message_id(message_id) == request_id.upper():
+            return message_id
+        local, _, domain = message_id.strip().strip("<>").lower().rpartition("@")
+        body = local.rpartition(".")[0] or local
+        kind, _, ident = body.partition(".")
+        if request_id.lower() not in ident.split("."):
+            body = f"{kind}.{request_id.lower()}" + (f".{ident}" if ident else "")
+        return self._message_id(body, domain or self._domain)
+
+    def _message_id(self, body: str, domain: str) -> str:
+        return f"<{body}.{self._sign('m', body)}@{domain}>"
+
+    def request_of_message_id(self, message_id: str) -> str | None:
+        """The request a signed Message-ID or thread id of ours names; None for any other id (a forged
+        or altered one included)."""
+        body, _, signature = (message_id or "").strip().strip("<>").lower().rpartition("@")[0].rpartition(".")
+        if not body or not hmac.compare_digest(signature, self._sign("m", body)):
+            return None
+        return next((t.upper() for t in body.split(".")[1:] if _TICKET.fullmatch(t)), None)
