@@ -316,17 +316,40 @@ class DeskTable:
             kwargs["ExpressionAttributeNames"] = names
         return self._update_if(**kwargs)
 
-    def add_message(self, message: Message, seq: str) -> bool:
+    def add_message(self, message: Message, seq: str, content_of: str | None = None) -> bool:
         """Keep a message once; a longer text is stored compressed (`text_z`: a mail's text is about
-        half its size compressed, and a message costs a write unit per KB)."""
+        half its size compressed, and a message costs a write unit per KB). `content_of`: the outbox id
+        of the sent mail this message is, whose outbox items hold its text: the message names them
+        instead of keeping a second copy."""
         item = {"PK": f"REQ#{message.request_id}", "SK": f"MSG#{message.at}#{seq}", "type": "message",
                 **asdict(message)}
-        if _size(message.text) > COMPRESS_TEXT_OVER:
+        if content_of:
+            del item["text"]
+            item["content_of"] = content_of
+        elif _size(message.text) > COMPRESS_TEXT_OVER:
             item["text_z"] = zlib.compress(item.pop("text").encode("utf-8"), 9)
         return self._put_new(item)
 
-    def messages(self, request_id: str) -> list[dict]:
-        return [_with_text(m) for m in self._query_prefix(f"REQ#{request_id}", "MSG#")]
+    def messages(self, request_id: str, text: bool = True) -> list[dict]:
+        """The request's messages, oldest first; `text=False`: the text of sent mail is left out (it is
+        read from the outbox)."""
+        items = [_with_text(m) for m in self._query_prefix(f"REQ#{request_id}", "MSG#")]
+        return self._with_sent_text(items) if text else items
+
+    def _with_sent_text(self, messages: list[dict]) -> list[dict]:
+        """Messages with the text of the sent mail they name (`content_of`) read from its outbox items."""
+        sent = list(dict.fromkeys(m["content_of"] for m in messages if m.get("content_of")))
+        if not sent:
+            return messages
+        outbound = {i["PK"]: i for i in self._fetch([{"PK": f"OUT#{o}", "SK": "-"} for o in sent], consistent=True)}
+        parts = {i["PK"]: i for i in self._fetch([{"PK": i["PK"], "SK": i["content_item"]} for i in outbound.values()
+                                                  if "content" not in i and i.get("content_item")], consistent=True)}
+        out = []
+        for m in messages:
+            key = f"OUT#{m['content_of']}" if m.get("content_of") else None
+            content = (outbound.get(key) or {}).get("content") or (parts.get(key) or {}).get("content")
+            out.append({**m, "text": unpack_content(content)[0] if content is not None else ""} if key else m)
+        return out
 
     def add_event(self, request_id: str, at: str, seq: str, event: str, **data: Any) -> bool:
         """Write an event once and, in the same transaction, add its KPI contributions
@@ -421,15 +444,17 @@ class DeskTable:
         """The items of one queue of the open_by_due index, earliest first."""
         return self._fetch(self._queue_keys(name, limit, until))
 
-    def _fetch(self, keys: list[dict]) -> list[dict]:
+    def _fetch(self, keys: list[dict], consistent: bool = False) -> list[dict]:
         """The items of keys found in an index, in their order (the indexes project keys only: their
         entries stay small, and a change of an attribute that is no index key writes no index).
-        Eventually consistent, as the index the keys came from; an item gone meanwhile is left out."""
+        Eventually consistent, as the index the keys came from, unless `consistent`; an item gone
+        meanwhile is left out."""
         client = self._table.meta.client
         found: dict[tuple[str, str], dict] = {}
         wanted = list(dict.fromkeys((k["PK"], k["SK"]) for k in keys))
         for start in range(0, len(wanted), 100):
-            pending = {self._table.name: {"Keys": [{"PK": pk, "SK": sk} for pk, sk in wanted[start:start + 100]]}}
+            pending = {self._table.name: {"Keys": [{"PK": pk, "SK": sk} for pk, sk in wanted[start:start + 100]],
+                                          **({"ConsistentRead": True} if consistent else {})}}
             while pending:
                 page = client.batch_get_item(RequestItems=pending)
                 for item in page["Responses"].get(self._table.name, []):

@@ -47,7 +47,7 @@ class Conversation:
         """In-Reply-To: the customer's latest message; References: the customer's messages and our
         mail to them, oldest first, so every client files our mail in the customer's thread."""
         ids, latest_customer = [], None
-        for m in self.table.messages(request_id):
+        for m in self.table.messages(request_id, text=False):
             mid = m.get("message_id")
             if not mid:
                 continue
@@ -60,7 +60,7 @@ class Conversation:
 
     def first_customer_text(self, request_id: str) -> str:
         """The customer's first message in full: what staff mail about the request quotes."""
-        for m in self.table.messages(request_id):
+        for m in self.table.messages(request_id, text=False):
             if m["direction"] == "in" and m["kind"] in CUSTOMER_KINDS:
                 return self.full_text(m)
         return ""

@@ -330,7 +330,7 @@ class IntakeService:
                               status=request.status, **base)
 
     def _refs_of(self, request_id: str, seq: str) -> list[AttachmentRef]:
-        for m in self.table.messages(request_id):
+        for m in self.table.messages(request_id, text=False):
             if m["SK"].endswith(f"#{seq}"):
                 return [AttachmentRef(**a) for a in m.get("attachments") or []]
         return []

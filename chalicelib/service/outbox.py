@@ -141,7 +141,8 @@ class Outbox:
             return False
         if mail.request_id:
             self.table.add_message(Message(mail.request_id, "out", iso(now), mail.author, mail.kind, mail.subject,
-                                           mail.text, mail.message_id), message_seq(mail.outbox_id))
+                                           mail.text, mail.message_id), message_seq(mail.outbox_id),
+                                   content_of=mail.outbox_id)
         self.count("sent")
         return True
 

@@ -191,7 +191,7 @@ class SlaDesk:
             return staff_id
 
     def _first_text(self, request: Request) -> str:
-        for m in self.table.messages(request.request_id):
+        for m in self.table.messages(request.request_id, text=False):
             if m["direction"] == "in" and m["kind"] in CUSTOMER_KINDS:
                 return self.conversation.full_text(m)
         return ""

@@ -67,3 +67,11 @@ def test_a_forged_desk_id_does_not_attach_mail_to_another_request(desk):
                                 f"In-Reply-To: {forged}\r\nReferences: {forged}\r\n", sender=other_sender))
     assert outcome.request_id != victim.request_id and outcome.outcome == "created"
     assert [m["author"] for m in desk.service.table.messages(victim.request_id) if m["direction"] == "in"] == [CUSTOMER]
+
+
+def test_the_conversation_shows_the_text_of_sent_mail_kept_once_in_the_outbox(desk):
+    outcome, ack = first_request(desk)
+    [kept] = [m for m in desk.service.table.messages(outcome.request_id) if m["kind"] == "ack"]
+    assert kept["text"].split() == ack["text"].split() and outcome.ticket in kept["text"]
+    item = desk.service.table._table.get_item(Key={"PK": f"REQ#{outcome.request_id}", "SK": kept["SK"]})["Item"]
+    assert "text" not in item and "text_z" not in item, "the sent text is not stored a second time"
