@@ -366,6 +366,71 @@ class DeskTable:
             return self._put_new(item)
         return self._put_event_with_aggregates(item, adds)
 
+    def add_events(self, request_id: str, at: str, events: list[tuple[str, str, dict]]) -> None:
+        """Write several events of one step, each once, as `add_event` does: (seq, event, data) each.
+
+        With transactions, those with KPI contributions go in one TransactWriteItems, their
+        contributions added up per aggregate item (received and classified count on the same desk
+        item), and the request is read once for all. If one of them exists already (a retry of the
+        step), the transaction changes nothing and each is written on its own."""
+        from ..core.kpi.contributions import Context, contributions, enrichment, needs
+
+        if not self._transactions or any("events" in needs(event, data) for _, event, data in events):
+            for seq, event, data in events:
+                self.add_event(request_id, at, seq, event, **data)
+            return
+        request, puts, plain, adds = None, [], [], []
+        for seq, event, data in events:
+            wanted = needs(event, data)
+            if "request" in wanted and request is None:
+                request = self._get(f"REQ#{request_id}", "META")
+            context = self._kpi_context(request_id, wanted - {"request"}, data) if wanted else Context()
+            if "request" in wanted:
+                context.request = request
+                if "customer_requests" in wanted and request and request.get("customer_email"):
+                    context.customer_requests = self.requests_of_customer(request["customer_email"])
+            extra = {k: v for k, v in enrichment(event, data, context).items() if k not in data and v is not None}
+            item = {"PK": f"REQ#{request_id}", "SK": f"EVT#{at}#{seq}", "type": "event", "event": event,
+                    "at": at, **data, **extra}
+            contributed = contributions(event, at, data, context)
+            (puts if contributed else plain).append(item)
+            adds += contributed
+        for item in plain:
+            self._put_new(item)
+        if len(puts) == 1:
+            self._put_event_with_aggregates(puts[0], adds)
+        elif puts and not self._put_events_with_aggregates(puts, adds):
+            for seq, event, data in events:
+                if any(item["SK"] == f"EVT#{at}#{seq}" for item in puts):
+                    self.add_event(request_id, at, seq, event, **data)
+
+    def _put_events_with_aggregates(self, items: list[dict], adds: list, attempts: int = 5) -> bool:
+        """One TransactWriteItems of several new events and their merged contributions; False (nothing
+        written) when one of the events exists."""
+        import time
+
+        first, *updates = self._event_actions(items[0], adds)
+        actions = [first, *self._event_actions_puts(items[1:]), *updates]
+        client = self._table.meta.client
+        for attempt in range(attempts):
+            try:
+                client.transact_write_items(TransactItems=actions)
+                return True
+            except self._client_error as exc:
+                if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                    raise
+                reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+                if "ConditionalCheckFailed" in reasons[:len(items)]:
+                    return False
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        return False
+
+    def _event_actions_puts(self, items: list[dict]) -> list[dict]:
+        return [{"Put": {"TableName": self._table.name, "Item": item, "ConditionExpression": "attribute_not_exists(PK)"}}
+                for item in items]
+
     def events(self, request_id: str) -> list[dict]:
         return self._query_prefix(f"REQ#{request_id}", "EVT#")
 

@@ -395,14 +395,13 @@ class IntakeService:
         refs = self.conversation.store_attachments(ticket, seq, new.attachments or [])
         self.conversation.keep(Message(ticket, "in", at, new.customer_email or "unknown", new.source, new.subject,
                                        new.text, new.message_id, refs, new.raw_key), seq)
-        for n, (event, data) in enumerate([
-            ("received", {"source": new.source, "message_id": new.message_id}),
-            ("classified", {"category": c.category, "priority": c.priority, "language": new.language,
-                            "missing_facts": list(c.missing_facts)}),
-            ("assigned", {"assignee": assignee.id, "department": category.department,
-                          "strategy": config.assignment.strategy}),
-        ]):
-            self.table.add_event(ticket, at, f"{n}", event, **data)
+        self.table.add_events(ticket, at, [
+            ("0", "received", {"source": new.source, "message_id": new.message_id}),
+            ("1", "classified", {"category": c.category, "priority": c.priority, "language": new.language,
+                                 "missing_facts": list(c.missing_facts)}),
+            ("2", "assigned", {"assignee": assignee.id, "department": category.department,
+                               "strategy": config.assignment.strategy}),
+        ])
 
         if self._may_route(request.category) and self.approvals.start_if_ready(
                 self.table.get_request(ticket) or request, tell_customer=False):

@@ -243,3 +243,24 @@ def test_the_board_counts_requests_in_work_per_person_for_managers_only(desk, wo
         ivan_cookie, _ = sign_in(client, desk.service.signin_links.url("ivan", "board"))
         assert client.http.get("/staff/board", headers={"Cookie": ivan_cookie}).status_code == 403
         assert path_of("http://x/staff/board") == "/staff/board"
+
+
+def test_the_events_of_one_step_written_twice_count_once_and_share_their_desk_item(desk):
+    outcome = desk.receive(mail_from(CUSTOMERS[0], "Delivery time", "Could you tell me the delivery time, please?",
+                                     "<once@kunde.example>"))
+    table, outcome_day = desk.service.table, "2026-11-02"
+    desk_item = lambda: next(i for i in table.kpi_items([outcome_day]) if i["SK"] == "desk")
+    staff_item = lambda: next(i for i in table.kpi_items([outcome_day]) if i["SK"] == f"staff#{outcome.assignee}")
+    assert (desk_item()["received"], staff_item()["assigned"]) == (1, 1)
+    request = table.get_request(outcome.request_id)
+    step = [("0", "received", {"source": "email", "message_id": "<once@kunde.example>"}),
+            ("1", "classified", {"category": request.category, "priority": request.priority, "language": "en",
+                                 "missing_facts": []}),
+            ("2", "assigned", {"assignee": request.assignee, "department": request.department,
+                               "strategy": "round_robin"})]
+    table.add_events(request.request_id, request.created_at, step)
+    table.add_events(request.request_id, request.created_at, step[:1] + [("3", "received", {"source": "email"})])
+    assert desk_item()["received"] == 2, "only the new event of the retried step counts"
+    assert staff_item()["assigned"] == 1
+    assert [e["event"] for e in table.events(request.request_id)][:4] == ["received", "classified", "assigned",
+                                                                          "received"]
