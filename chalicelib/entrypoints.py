@@ -118,12 +118,12 @@ def _act_view(token: str):
     """What a task link names and the view of its page, or an error page (4xx, nothing changed)."""
     from .core.routes.pages import link_error_text
 
-    action, view, error = desk().approvals.open_link(token)
+    action, view, error, read = desk().approvals.open_link(token)
     if error:
         lang = view["lang"] if view else "en"
         title, text = link_error_text(error, lang)
         return None, _message_page(lang, _ACT_STATUS[error], title, text)
-    return (action, view), None
+    return (action, view, read), None
 
 
 def action_page(request, token: str) -> Response:
@@ -131,7 +131,7 @@ def action_page(request, token: str) -> Response:
     found, error = _act_view(token)
     if error:
         return error
-    _, view = found
+    _, view, _ = found
     return _page("pages/action.html.j2", view.pop("lang"), **view)
 
 
@@ -143,10 +143,10 @@ def action_post(request, token: str) -> Response:
     found, error = _act_view(token)
     if error:
         return error
-    action, view = found
+    action, view, read = found
     fields = parse_qs((request.raw_body or b"").decode("utf-8", "replace"))
     comment = (fields.get("comment") or [""])[0]
-    result = desk().approvals.act(action, comment, via="link")
+    result = desk().approvals.act(action, comment, via="link", read=read)
     title, text = act_result_text(result.kind, view["lang"], view["action_label"])
     return _message_page(view["lang"], 200 if result.kind == "done" else _ACT_STATUS[result.kind], title, text)
 

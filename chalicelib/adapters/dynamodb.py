@@ -351,13 +351,15 @@ class DeskTable:
             out.append({**m, "text": unpack_content(content)[0] if content is not None else ""} if key else m)
         return out
 
-    def add_event(self, request_id: str, at: str, seq: str, event: str, **data: Any) -> bool:
+    def add_event(self, request_id: str, at: str, seq: str, event: str, read: dict | None = None,
+                  **data: Any) -> bool:
         """Write an event once and, in the same transaction, add its KPI contributions
-        (`core.kpi.contributions`): a retry of the same event changes nothing. False when it existed."""
+        (`core.kpi.contributions`): a retry of the same event changes nothing. False when it existed.
+        `read`: items the caller has read already that the contributions need ({"stage": item})."""
         from ..core.kpi.contributions import Context, contributions, enrichment, needs
 
         wanted = needs(event, data)
-        context = self._kpi_context(request_id, wanted, data) if wanted else Context()
+        context = self._kpi_context(request_id, wanted, data, read) if wanted else Context()
         extra = {k: v for k, v in enrichment(event, data, context).items() if k not in data and v is not None}
         item = {"PK": f"REQ#{request_id}", "SK": f"EVT#{at}#{seq}", "type": "event", "event": event,
                 "at": at, **data, **extra}
@@ -903,10 +905,15 @@ class DeskTable:
 
     # --- KPI aggregates (owned by the KPI work; see core/kpi and docs/KPI.md) ----------------------
 
-    def _kpi_context(self, request_id: str, wanted: set[str], data: dict):
+    def _kpi_context(self, request_id: str, wanted: set[str], data: dict, read: dict | None = None):
+        """The context an event's contributions need; `read`: parts the caller has read already."""
         from ..core.kpi.contributions import Context
 
+        read = read or {}
         context = Context()
+        if "stage" in wanted and read.get("stage") is not None:
+            context.stage = read["stage"]
+            wanted = wanted - {"stage"}
         if "request" in wanted:
             context.request = self._get(f"REQ#{request_id}", "META")
         if "events" in wanted:

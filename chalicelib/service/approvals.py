@@ -36,6 +36,15 @@ _MANAGER_LABELS = {
 }
 
 
+@dataclass(frozen=True)
+class OpenedTask:
+    """What `open_link` read for a task link, handed on to `act` in the same call."""
+    action: TaskAction
+    request: Request
+    task: dict
+    stage: dict | None
+
+
 @dataclass
 class ActResult:
     kind: str
@@ -243,19 +252,26 @@ class Approvals:
 
     # --- decisions -----------------------------------------------------------------------------
 
-    def act(self, action: TaskAction, comment: str, *, via: str) -> ActResult:
-        """A person's decision on their task, from a link's POST or a reply. The first one counts."""
+    def act(self, action: TaskAction, comment: str, *, via: str, read: "OpenedTask | None" = None) -> ActResult:
+        """A person's decision on their task, from a link's POST or a reply. The first one counts.
+        `read`: the request, task and stage `open_link` read for this action in the same call (the
+        writes that follow are conditional, so they need not be read again)."""
         now = self.clock.now()
         at = iso(now)
-        request = self.table.get_request(action.request_id)
-        task = self.table.task(action.request_id, action.stage, action.cycle, action.person)
+        if read is not None and read.action == action:
+            request, task, item = read.request, read.task, read.stage
+        else:
+            request = self.table.get_request(action.request_id)
+            task = self.table.task(action.request_id, action.stage, action.cycle, action.person)
+            item = None
         if request is None or task is None or not request.route:
             return ActResult("missing", request)
         route = self.registry.version(request.route["name"], int(request.route["version"]))
         stage = route.stage(action.stage)
         if action.action not in stage.actions:
             return ActResult("not_allowed", request)
-        item = self.table.stage(action.request_id, action.stage, action.cycle)
+        if read is None or read.action != action:
+            item = self.table.stage(action.request_id, action.stage, action.cycle)
         if task["state"] != "open":
             return ActResult("used" if task["state"] == "done" else "stale", request, task.get("decision"))
         if item is None or item["state"] != "waiting":
@@ -269,8 +285,8 @@ class Approvals:
         self.table.add_event(action.request_id, at, f"task.{action.stage}.{action.cycle}.{action.person}",
                              "task_decided", stage=action.stage, cycle=action.cycle, person=action.person,
                              decision=action.action, comment=comment or None, via=via)
-        self._settle(request, route, stage, action.cycle, now, by=action.person)
-        return ActResult("done", self.table.get_request(action.request_id), action.action)
+        self._settle(request, route, stage, action.cycle, now, by=action.person, item=item)
+        return ActResult("done", request, action.action)
 
     def reply_to_task(self, request: Request, stage_id: str, cycle: int, person: str, *, by_owner: bool,
                       sender: str, text: str, message_id: str | None, at: str, seq: str) -> str:
@@ -310,8 +326,9 @@ class Approvals:
         return reason
 
     def _settle(self, request: Request, route: RouteVersion, stage: StageSpec, cycle: int, now: datetime,
-                by: str) -> None:
-        """If the stage's people have decided it, close the others' tasks and answer the token once."""
+                by: str, item: dict) -> None:
+        """If the stage's people have decided it, close the others' tasks and answer the token once.
+        `item`: the stage as read before the decision (its start and its token)."""
         at = iso(now)
         tasks = self.table.tasks(request.request_id, stage.id, cycle)
         ordered = sorted(tasks, key=lambda t: (t.get("decided_at") or "~", t["person"]))
@@ -326,9 +343,10 @@ class Approvals:
                 self.table.finish_task(request.request_id, stage.id, cycle, t["person"], "closed",
                                        {"note": f"decided by {by}", "decided_at": at})
         self.table.add_event(request.request_id, at, f"stage.{stage.id}.{cycle}.decided", "stage_decided",
-                             stage=stage.id, cycle=cycle, outcome=outcome, by=by)
+                             stage=stage.id, cycle=cycle, outcome=outcome, by=by, read={"stage": item})
         self._after_stage(request, route, stage, cycle, outcome, at)
-        tried = self.table.stage(request.request_id, stage.id, cycle)["token"]
+        # A token that changed since (the stage's timer fired) fails to answer; the loop reads the new one.
+        tried = item["token"]
         while not self._answer(outcome, route, stage, cycle, tried, now):
             # The timer fired just before the decision: the machine is in the stage's wake or entering
             # the stage again. Once the stage is done, that wake or entry answers for it.
@@ -363,8 +381,9 @@ class Approvals:
             self.notices.customer_update(self.table.get_request(request.request_id), result, route, at)
 
     def open_link(self, token: str):
-        """(action, page view, error) for a task link; the error is 'tampered', 'expired', 'used',
-        'stale', 'not_allowed' or 'missing' (then the page says so and nothing changes)."""
+        """(action, page view, error, what was read) for a task link; the error is 'tampered',
+        'expired', 'used', 'stale', 'not_allowed' or 'missing' (then the page says so and nothing
+        changes)."""
         from ..core.routes.links import BadLink
         from ..core.routes.mail import results_view
         from ..core.routes.pages import action_view
@@ -374,15 +393,16 @@ class Approvals:
         except BadLink as exc:
             member = next((m for m in self.config.staff if m.id == exc.person), None)
             lang = staff_language(member) if member else self.config.desk.default_language
-            return None, {"lang": lang}, exc.reason
+            return None, {"lang": lang}, exc.reason, None
         request = self.table.get_request(action.request_id)
         task = self.table.task(action.request_id, action.stage, action.cycle, action.person)
         if request is None or task is None or not request.route:
-            return action, None, "missing"
+            return action, None, "missing", None
         route = self.registry.version(request.route["name"], int(request.route["version"]))
         stage = route.stage(action.stage)
         member = self.config.staff_member(action.person)
-        item = self.table.stage(action.request_id, action.stage, action.cycle) or {}
+        stage_item = self.table.stage(action.request_id, action.stage, action.cycle)
+        item = stage_item or {}
         error = None
         if action.action not in stage.actions:
             error = "not_allowed"
@@ -396,7 +416,7 @@ class Approvals:
                            action=action.action, due=task.get("due"), error=error,
                            results=results_view(route, self.table.tasks(action.request_id), names, lang),
                            open_url=self.notices.page_url(action.request_id))
-        return action, view, error
+        return action, view, error, OpenedTask(action, request, task, stage_item)
 
     # --- the staff page ---------------------------------------------------------------------------
 

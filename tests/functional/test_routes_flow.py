@@ -266,6 +266,12 @@ def test_an_order_with_its_monthly_need_runs_the_whole_route_and_the_customer_he
     assert wait_for(lambda: desk.stack.desk.approvals.machines.status(execution) == "SUCCEEDED")
     person_tasks = len(view["tasks"])
     assert person_tasks == 6 and desk.stack.desk.approvals.machines.transitions(execution) <= 2 * person_tasks
+    table = desk.stack.desk.table
+    day = table.kpi_items([view["created_at"][:10]])
+    decided = {i["SK"]: i.get("decided", 0) for i in day if i["SK"].startswith("stage#")}
+    assert decided == {"stage#approve": 1, "stage#summarize": 1, "stage#acknowledge": 1, "stage#execute": 1}
+    assert all(any(k.startswith("h_dur_") for k in i) for i in day if i["SK"].startswith("stage#"))
+    assert {i["SK"]: i.get("waiting", 0) for i in table.kpi_now()} == dict.fromkeys(decided, 0)
 
     to_customer = desk.sent_to("anna@stroymarket.ru")
     ack, *updates = to_customer
