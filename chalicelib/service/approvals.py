@@ -167,7 +167,7 @@ class Approvals:
             self.table.open_task(request.request_id, stage.id, cycle, person,
                                  {"due": ctx.get("due", at), "opened_at": at, "reminders_sent": 0,
                                   "decision": None, "comment": None})
-            self.notices.task_mail(request, route, stage, cycle, person, "new", at)
+        self.notices.task_mails(request, route, stage, cycle, people, "new", at, ctx.get("due", at))
         return "waiting"
 
     def _answer(self, outcome: str | None, route: RouteVersion, stage: StageSpec, cycle: int, token: str,

@@ -40,19 +40,31 @@ class RouteMail:
             return self.signin_links.page_url(person, request_id)
         return f"{self.public_url}/staff/requests/{request_id}"
 
+    def task_mails(self, request: Request, route: RouteVersion, stage: StageSpec, cycle: int, people: list[str],
+                   kind: str, at: str, due: str) -> None:
+        """The task mail of each of a stage's people, their tasks just opened due at `due`: what every
+        mail shows (earlier decisions, the customer's text) is read once for all of them."""
+        tasks, text = self.table.tasks(request.request_id), self.conversation.first_customer_text(request.request_id)
+        for person in people:
+            self._task_mail(request, route, stage, cycle, person, kind, at, "", due, tasks, text)
+
     def task_mail(self, request: Request, route: RouteVersion, stage: StageSpec, cycle: int, person: str,
                   kind: str, at: str, ident: str = "") -> None:
+        task = self.table.task(request.request_id, stage.id, cycle, person) or {}
+        self._task_mail(request, route, stage, cycle, person, kind, at, ident, task.get("due") or at,
+                        self.table.tasks(request.request_id), self.conversation.first_customer_text(request.request_id))
+
+    def _task_mail(self, request: Request, route: RouteVersion, stage: StageSpec, cycle: int, person: str,
+                   kind: str, at: str, ident: str, due: str, tasks: list[dict], text: str) -> None:
         member = self.config.staff_member(person)
         now = self.clock.now()
         urls = {a: self.links.url(TaskAction(request.request_id, stage.id, cycle, person, a), now)
                 for a in stage.actions}
-        task = self.table.task(request.request_id, stage.id, cycle, person) or {}
         lang = staff_language(member)
         mail = task_mail(self.config, self.templates, request, route, stage, cycle, member, kind=kind,
                          action_urls=urls, open_url=self.page_url(request.request_id, person),
                          reply_to=self.reply_addresses.for_task(request.request_id, stage.id, cycle, person),
-                         results=results_view(route, self.table.tasks(request.request_id), self._names(), lang),
-                         due=task.get("due") or at, text=self.conversation.first_customer_text(request.request_id), ident=ident)
+                         results=results_view(route, tasks, self._names(), lang), due=due, text=text, ident=ident)
         self.outbox.queue_and_send(mail, at)
 
     def escalation(self, request: Request, route: RouteVersion, stage: StageSpec, cycle: int,
