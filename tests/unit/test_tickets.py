@@ -38,3 +38,24 @@ def test_an_internationalised_sender_domain_is_answered_in_punycode():
     assert valid_address("Info@Упаковка-Плюс.рф") == "info@xn----7sbah3bbjtghxn7m.xn--p1ai"
     assert valid_address("иван@example.com") is None
     assert valid_address("a@b.com, c@d.com") is None
+
+
+def test_a_signed_message_id_names_its_request_and_keeps_what_it_said():
+    ids = ReplyAddresses("desk@requestflow.example", b"k" * 32)
+    plain = "<task.rf-2611-0042.approve.1.olga.0123456789@requestflow.example>"
+    signed = ids.message_id("RF-2611-0042", plain)
+    assert signed.startswith("<task.rf-2611-0042.approve.1.olga.") and signed.endswith("@requestflow.example>")
+    assert ids.request_of_message_id(signed) == "RF-2611-0042"
+    assert ids.message_id("RF-2611-0042", signed) == signed, "signing twice changes nothing"
+    assert ids.message_id("RF-2611-0042", plain) == signed, "the same mail always gets the same id"
+    assert ids.request_of_message_id(ids.thread_root("RF-2611-0042")) == "RF-2611-0042"
+
+
+def test_an_unsigned_forged_or_altered_message_id_names_no_request():
+    ids = ReplyAddresses("desk@requestflow.example", b"k" * 32)
+    signed = ids.message_id("RF-2611-0042", "<ack.rf-2611-0042.0123456789@requestflow.example>")
+    assert ids.request_of_message_id(signed.replace("0042", "0043")) is None
+    assert ids.request_of_message_id("<ack.rf-2611-0043.0123456789abc@requestflow.example>") is None
+    assert ids.request_of_message_id("<ack.rf-2611-0042.0123456789@requestflow.example>") is None
+    assert ReplyAddresses("desk@requestflow.example", b"x" * 32).request_of_message_id(signed) is None
+    assert ids.request_of_message_id("<CAF1234@mail.gmail.com>") is None and ids.request_of_message_id("") is None
