@@ -368,20 +368,22 @@ class DeskTable:
             return self._put_new(item)
         return self._put_event_with_aggregates(item, adds)
 
-    def add_events(self, request_id: str, at: str, events: list[tuple[str, str, dict]]) -> None:
+    def add_events(self, request_id: str, at: str, events: list[tuple[str, str, dict]],
+                   request: dict | None = None) -> None:
         """Write several events of one step, each once, as `add_event` does: (seq, event, data) each.
 
         With transactions, those with KPI contributions go in one TransactWriteItems, their
         contributions added up per aggregate item (received and classified count on the same desk
-        item), and the request is read once for all. If one of them exists already (a retry of the
-        step), the transaction changes nothing and each is written on its own."""
+        item), and the request is read once for all (not at all when the caller hands it over as
+        `request`, the item it wrote). If one of them exists already (a retry of the step), the
+        transaction changes nothing and each is written on its own."""
         from ..core.kpi.contributions import Context, contributions, enrichment, needs
 
         if not self._transactions or any("events" in needs(event, data) for _, event, data in events):
             for seq, event, data in events:
                 self.add_event(request_id, at, seq, event, **data)
             return
-        request, puts, plain, adds = None, [], [], []
+        puts, plain, adds = [], [], []
         for seq, event, data in events:
             wanted = needs(event, data)
             if "request" in wanted and request is None:

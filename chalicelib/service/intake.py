@@ -401,7 +401,7 @@ class IntakeService:
                                  "missing_facts": list(c.missing_facts)}),
             ("2", "assigned", {"assignee": assignee.id, "department": category.department,
                                "strategy": config.assignment.strategy}),
-        ])
+        ], request=asdict(request))
 
         if self._may_route(request.category) and self.approvals.start_if_ready(
                 self.table.get_request(ticket) or request, tell_customer=False):
