@@ -476,12 +476,18 @@ class DeskTable:
         return self._query_prefix(f"REQ#{request_id}", "STAGE#")
 
     def update_stage(self, request_id: str, stage: str, cycle: int, values: dict,
-                     expected_state: str | tuple[str, ...] | None = None) -> bool:
-        """Set `values` on a stage, if it is in `expected_state` (any state when None)."""
+                     expected_state: str | tuple[str, ...] | None = None, once_per_wake: str | None = None) -> bool:
+        """Set `values` on a stage, if it is in `expected_state` (any state when None); with
+        `once_per_wake` (the token of a timer's wake), only if that wake has not been handled yet."""
+        if once_per_wake is not None:
+            values = {**values, "handled_wake": once_per_wake}
         names = {f"#k{i}": k for i, k in enumerate(values)}
         vals = {f":v{i}": v for i, v in enumerate(values.values())}
         update = "SET " + ", ".join(f"#k{i} = :v{i}" for i in range(len(values)))
         condition = "attribute_exists(PK)"
+        if once_per_wake is not None:
+            names["#hw"], vals[":hw"] = "handled_wake", once_per_wake
+            condition += " AND (attribute_not_exists(#hw) OR #hw <> :hw)"
         if expected_state is not None:
             states = (expected_state,) if isinstance(expected_state, str) else expected_state
             names["#st"] = "state"
