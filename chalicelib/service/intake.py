@@ -19,6 +19,7 @@ from ..core.config import DeskConfig
 from ..core.requests.intake import MailAnalysis, analyze, classify_mail, valid_address
 from ..core.links import StatusLinks
 from ..core.pages.session import Sessions, SigninLinks
+from ..core.requests.closure import starts_follow_up
 from ..core.requests.lifecycle import after_customer_message
 from ..core.requests.models import AttachmentRef, InboundOutcome, Message, Request
 from ..core.mail.outbound import acknowledgement, single_line, staff_notification
@@ -69,6 +70,7 @@ class NewRequest:
     attachments: list = field(default_factory=list)
     signature: str = ""
     """The signature block cut from the text (staff need the phone number in it)."""
+    follow_up_of: str | None = None
 
 
 Telemetry = Callable[[str], None]
@@ -197,6 +199,9 @@ class IntakeService:
 
     def _thread_or_create(self, analysis: MailAnalysis, raw_key: str, now: datetime, claim: str) -> InboundOutcome:
         request = self._find_thread(analysis)
+        follow_up_of = None
+        if request is not None and self._starts_follow_up(request, analysis, now):
+            follow_up_of, request = request.request_id, None
         if request is not None:
             at = self.table.reserve(claim, "reply", {"at": iso(now)})["at"]
             return self._thread(request, analysis, raw_key, at)
@@ -207,9 +212,18 @@ class IntakeService:
             classification=classify_mail(self.config, analysis), received_at=now,
             message_id=mail.message_id, in_reply_to=mail.message_id,
             references=tuple(mail.references), raw_key=raw_key, attachments=mail.attachments,
-            signature=analysis.signature,
+            signature=analysis.signature, follow_up_of=follow_up_of,
         )
         return self._open(new, claim)
+
+    def _starts_follow_up(self, request: Request, analysis: MailAnalysis, now: datetime) -> bool:
+        """The request's customer (not staff) writes about it after it was finished for good."""
+        if request.status not in ("resolved", "closed") or (analysis.customer or "") in self._staff_by_email:
+            return False
+        record = self.table.request_record(request.request_id) or {}
+        return starts_follow_up(request.status, since=record.get("status_since"),
+                                closed_reason=record.get("closed_reason"), now=now,
+                                reopen_days=self.config.closure.reopen_days)
 
     def _find_thread(self, analysis: MailAnalysis) -> Request | None:
         for request_id in analysis.reply_to_requests:
@@ -382,6 +396,7 @@ class IntakeService:
             due_first_response=due_at["first_response"], due_resolution=due_at["resolution"],
             reply_address=self.reply_addresses.for_request(ticket), missing_facts=list(c.missing_facts),
             facts={**c.facts, **(new.facts or {})}, phone=new.phone, raw_key=new.raw_key,
+            follow_up_of=new.follow_up_of,
         )
         if self.table.create_request(request):
             self.table.increment(f"open#{assignee.id}")
@@ -390,7 +405,8 @@ class IntakeService:
         self.conversation.keep(Message(ticket, "in", at, new.customer_email or "unknown", new.source, new.subject,
                                        new.text, new.message_id, refs, new.raw_key), seq)
         for n, (event, data) in enumerate([
-            ("received", {"source": new.source, "message_id": new.message_id}),
+            ("received", {"source": new.source, "message_id": new.message_id,
+                          **({"follow_up_of": new.follow_up_of} if new.follow_up_of else {})}),
             ("classified", {"category": c.category, "priority": c.priority, "language": new.language,
                             "missing_facts": list(c.missing_facts)}),
             ("assigned", {"assignee": assignee.id, "department": category.department,
