@@ -25,7 +25,7 @@ from ..core.requests.models import AttachmentRef, InboundOutcome, Message, Reque
 from ..core.mail.outbound import acknowledgement, single_line, staff_notification
 from ..core.render import Templates
 from ..core.sla.targets import due_times
-from ..core.requests.tickets import ReplyAddresses, ticket_number, ticket_period
+from ..core.requests.tickets import ReplyAddresses, plain_subject, ticket_number, ticket_period
 from .answers import StaffReplies
 from .conversation import PREVIEW_CHARS, Conversation
 from .outbox import Outbox, message_seq as _seq
@@ -208,7 +208,8 @@ class IntakeService:
         mail = analysis.mail
         new = NewRequest(
             source="email", customer_email=analysis.customer, customer_name=mail.from_name,
-            subject=mail.subject, text=analysis.text or mail.text, language=analysis.language,
+            subject=(plain_subject(mail.subject) or mail.subject) if follow_up_of else mail.subject,
+            text=analysis.text or mail.text, language=analysis.language,
             classification=classify_mail(self.config, analysis), received_at=now,
             message_id=mail.message_id, in_reply_to=mail.message_id,
             references=tuple(mail.references), raw_key=raw_key, attachments=mail.attachments,

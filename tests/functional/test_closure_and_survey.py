@@ -225,6 +225,8 @@ def test_resolved_requests_are_closed_after_the_reopen_days_and_a_later_reply_op
     assert follow_up.outcome == "created" and follow_up.request_id != outcome.request_id
     assert desk.service.table.get_request(outcome.request_id).status == "closed", "the finished request stays"
     assert desk.service.table.get_request(follow_up.request_id).follow_up_of == outcome.request_id
+    assert desk.service.table.get_request(follow_up.request_id).subject == "Question: delivery to Rotterdam", \
+        "the old ticket's tag and the reply prefixes are not the new request's subject"
     [received] = events(desk, follow_up.request_id, "received")
     assert received["follow_up_of"] == outcome.request_id
     assigned = [m for m in desk.sent() if follow_up.ticket in m["subject"] and m["to"] != [CUSTOMER]]
