@@ -231,6 +231,9 @@ def test_resolved_requests_are_closed_after_the_reopen_days_and_a_later_reply_op
     assert received["follow_up_of"] == outcome.request_id
     assigned = [m for m in desk.sent() if follow_up.ticket in m["subject"] and m["to"] != [CUSTOMER]]
     assert any(f"по закрытой заявке {outcome.ticket}" in m["text"] for m in assigned), "the assignee hears of the old one"
+    cookie, _ = sign_in(client, desk.service.signin_links.url(follow_up.assignee))
+    page = client.http.get(f"/staff/requests/{follow_up.request_id}", headers={"Cookie": cookie}).body
+    assert f'<a href="{outcome.request_id}">{outcome.request_id}</a>' in page.decode(), "the page links the old one"
     ack = [m for m in desk.sent_to(CUSTOMER) if follow_up.ticket in m["subject"]]
     assert ack, "the customer is told the new request's number"
     again = customer_writes_again(desk, follow_up, "Any news?", mid="<c3@maasvlakte>")

@@ -166,6 +166,7 @@ def request_view(config: DeskConfig, request: Request, messages: list[dict], eve
     return {
         "request_id": request.request_id,
         "ticket": request.ticket,
+        "follow_up_of": request.follow_up_of or "",
         "subject": request.subject,
         "status": word(texts.STATUS, request.status, lang),
         "status_code": request.status,
