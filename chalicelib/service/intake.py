@@ -294,7 +294,7 @@ class IntakeService:
         current = (self.closure.customer_replied(request.request_id, at, seq) if self.closure is not None else
                    self.conversation.move_status(request.request_id, after_customer_message, at, seq,
                                                  by="customer")) or request
-        member = self.config.staff_member(current.assignee)
+        member = self.config.holder(current.assignee, current.department)
         notification = staff_notification(
             self.config, self.templates, current, member, event="customer_replied", text=analysis.text,
             reply_to=self.reply_addresses.for_staff(request.request_id, member.id), attachments=refs,

@@ -42,6 +42,10 @@ class RouteMail:
 
     def task_mail(self, request: Request, route: RouteVersion, stage: StageSpec, cycle: int, person: str,
                   kind: str, at: str, ident: str = "") -> None:
+        """The task's mail to `person` (none once they are taken out of the config: the stage's
+        deadline brings its escalation to the manager)."""
+        if person not in {m.id for m in self.config.staff}:
+            return
         member = self.config.staff_member(person)
         now = self.clock.now()
         urls = {a: self.links.url(TaskAction(request.request_id, stage.id, cycle, person, a), now)
