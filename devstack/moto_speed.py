@@ -415,6 +415,108 @@ def _quicker_update_expressions() -> None:
     ast_nodes.Node.__deepcopy__ = __deepcopy__
 
 
+
+# --- condition expressions --------------------------------------------------------------------------
+
+_LEXED: dict[str, tuple] = {}
+
+
+def _cached_condition_lexing() -> None:
+    """A condition (or filter) expression's tokens are kept by its text: moto's lexer compiles its
+    token patterns again for every token, and a put or update's condition is the same few texts over
+    and over. The tokens are immutable tuples whose child lists no later step changes (each step
+    builds new nodes); an expression the lexer refuses is not kept, so it is refused again."""
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+
+    original = ConditionExpressionParser._lex_condition_expression
+
+    @functools.wraps(original)
+    def lex(self):
+        from collections import deque
+
+        text = self.condition_expression
+        if type(text) is not str:
+            return original(self)
+        nodes = _LEXED.get(text)
+        if nodes is None:
+            nodes = tuple(original(self))
+            if len(_LEXED) > 4096:
+                _LEXED.clear()
+            _LEXED[text] = nodes
+        return deque(nodes)
+
+    ConditionExpressionParser._lex_condition_expression = lex
+
+
+# --- the update expression's static checks ----------------------------------------------------------
+
+_CHECKED: dict[int, tuple[object, set]] = {}
+"""id of a parsed update expression → (the expression, the (names, key attributes) it passed the checks with)."""
+_STATIC = ("ActionCountValidator", "OverlappingPathsValidator", "UpdateHashRangeKeyValidator")
+
+
+def _checked_update_expressions() -> None:
+    """An UpdateItem's expression goes through ten processors; the first three only check it (at most
+    one clause of each kind, no overlapping paths, no key attribute set) from its text, its attribute
+    names and the table's key attributes, and hand it on unchanged. An expression that passed them
+    with the same names and keys skips them; one that failed is checked again, and fails the same way."""
+    from moto.dynamodb.parsing import validators
+
+    cls = validators.UpdateExpressionValidator
+    original_init, original_validate = cls.__init__, cls.validate
+
+    @functools.wraps(original_init)
+    def __init__(self, expression, *args, **kwargs):
+        original_init(self, expression, *args, **kwargs)
+        self._rf_source = expression
+
+    @functools.wraps(original_validate)
+    def validate(self):
+        processors = self.processors
+        source = self.__dict__.get("_rf_source")
+        if source is None or tuple(type(p).__name__ for p in processors[:3]) != _STATIC:
+            return original_validate(self)
+        key = (tuple(sorted((self.expression_attribute_names or {}).items())), tuple(self.table.table_key_attrs))
+        entry = _CHECKED.get(id(source))
+        if entry is None or entry[0] is not source:
+            if len(_CHECKED) > 4096:
+                _CHECKED.clear()
+            entry = _CHECKED[id(source)] = (source, set())
+        node = self.node_to_validate
+        if key not in entry[1]:
+            for processor in processors[:3]:
+                node = processor.traverse(node)
+            entry[1].add(key)
+        for processor in processors[3:]:
+            node = processor.traverse(node)
+        return node
+
+    cls.__init__ = __init__
+    cls.validate = validate
+
+
+# --- the request id in XML bodies -------------------------------------------------------------------
+
+def _request_id_only_in_xml() -> None:
+    """moto writes its request id into every response body with a regular expression looking for
+    <RequestId>, which scans the whole of every JSON body for nothing; a body without the tag is
+    left as that scan leaves it."""
+    from moto.core import responses
+
+    original = responses.BaseResponse.__dict__["_enrich_response"].__func__
+
+    @functools.wraps(original)
+    def _enrich_response(headers, body):
+        if type(body) is str and "<RequestId>" not in body:
+            if "status" in headers:
+                headers["status"] = str(headers["status"])
+            responses.gen_amzn_requestid_long(headers)
+            return headers, body
+        return original(headers, body)
+
+    responses.BaseResponse._enrich_response = staticmethod(_enrich_response)
+
+
 _APPLIED = False
 
 
@@ -430,4 +532,7 @@ def speed_up_moto() -> None:
         _cached_scalar_sizes()
         _cached_method_names()
         _quicker_update_expressions()
+        _cached_condition_lexing()
+        _checked_update_expressions()
+        _request_id_only_in_xml()
         _APPLIED = True

@@ -134,6 +134,10 @@ class EmbeddedStack:
                                              aws_secret_access_key="testing")
         if self._on_session is not None:
             self._on_session(self.session)
+        if self.in_process:
+            from .moto_direct import answer_dynamodb_directly
+
+            answer_dynamodb_directly(self.session)
         self.resources = create_resources(Clients.from_session(self.session, self.endpoint or None), prefix=self.prefix,
                                           parameters={"PublicUrl": self.public_url})
         settings = Settings(table=self.resources.table_name, bucket=self.resources.bucket,
