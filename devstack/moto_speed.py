@@ -517,6 +517,33 @@ def _request_id_only_in_xml() -> None:
     responses.BaseResponse._enrich_response = staticmethod(_enrich_response)
 
 
+# --- S3's URL table ---------------------------------------------------------------------------------
+
+def _s3_urls_reloaded_when_they_change() -> None:
+    """moto's S3 backend reloads its urls module twice for every S3 request, because its URL patterns
+    read MOTO_S3_CUSTOM_ENDPOINTS when the module runs. The module is reloaded when that variable has
+    changed since the last load, so the patterns are the ones a reload would give."""
+    import os
+    from importlib import reload
+
+    from moto.s3.models import S3Backend
+
+    original = S3Backend.__dict__["_url_module"]
+    loaded: dict[str, object] = {}
+
+    def _url_module(self):
+        import moto.s3.urls as backend_urls_module
+
+        endpoints = os.environ.get("MOTO_S3_CUSTOM_ENDPOINTS")
+        if loaded.get("module") is not backend_urls_module or loaded.get("endpoints") != endpoints:
+            reload(backend_urls_module)
+            loaded.update(module=backend_urls_module, endpoints=endpoints)
+        return backend_urls_module
+
+    _url_module.__wrapped__ = original.fget
+    S3Backend._url_module = property(_url_module, doc=original.__doc__)
+
+
 _APPLIED = False
 
 
@@ -535,4 +562,5 @@ def speed_up_moto() -> None:
         _cached_condition_lexing()
         _checked_update_expressions()
         _request_id_only_in_xml()
+        _s3_urls_reloaded_when_they_change()
         _APPLIED = True

@@ -403,3 +403,22 @@ def test_a_call_handed_to_moto_directly_is_answered_as_over_its_stubbed_http():
     assert by_hand[12]["Item"]["PK"] == {"S": "REQ#0"}, "the failed condition's item came back"
     assert by_hand[13]["Item"]["raw"].value == bytes([1, 255])
     assert [r["Code"] for r in by_hand[22]["CancellationReasons"]] == ["None", "ConditionalCheckFailed"]
+
+
+def test_s3_answers_by_the_urls_a_reload_gives(monkeypatch):
+    """S3's URL table is reloaded only when MOTO_S3_CUSTOM_ENDPOINTS changes: a custom endpoint set
+    later is still answered, and one taken away no longer is."""
+    from moto.s3.models import s3_backends
+
+    moto_speed.speed_up_moto()
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket="inbound", CreateBucketConfiguration={"LocationConstraint": REGION})
+        s3.put_object(Bucket="inbound", Key="inbound/a", Body=b"mail")
+        assert s3.get_object(Bucket="inbound", Key="inbound/a")["Body"].read() == b"mail"
+        backend = s3_backends["123456789012"]["aws"]
+        assert not any("custom.example" in url for url in backend.urls)
+        monkeypatch.setenv("MOTO_S3_CUSTOM_ENDPOINTS", "https://s3.custom.example")
+        assert any("custom.example" in url for url in backend.urls)
+        monkeypatch.delenv("MOTO_S3_CUSTOM_ENDPOINTS")
+        assert not any("custom.example" in url for url in backend.urls)
