@@ -544,6 +544,28 @@ def _s3_urls_reloaded_when_they_change() -> None:
     S3Backend._url_module = property(_url_module, doc=original.__doc__)
 
 
+# --- reserved words ---------------------------------------------------------------------------------
+
+class _Words(list):
+    """moto's list of DynamoDB's reserved words, looked up in a set: moto asks `word in list` for every
+    name in every condition and update expression, a walk through some 570 words."""
+
+    def __init__(self, words):
+        super().__init__(words)
+        self._set = frozenset(words)
+
+    def __contains__(self, word) -> bool:
+        return word in self._set
+
+
+def _reserved_words_in_a_set() -> None:
+    from moto.dynamodb.parsing.reserved_keywords import ReservedKeywords
+
+    words = ReservedKeywords.get_reserved_keywords()
+    if not isinstance(words, _Words):
+        ReservedKeywords.KEYWORDS = _Words(words)
+
+
 _APPLIED = False
 
 
@@ -563,4 +585,5 @@ def speed_up_moto() -> None:
         _checked_update_expressions()
         _request_id_only_in_xml()
         _s3_urls_reloaded_when_they_change()
+        _reserved_words_in_a_set()
         _APPLIED = True

@@ -173,6 +173,9 @@ def plain_moto(monkeypatch) -> None:
     monkeypatch.setattr(responses.BaseResponse, "_enrich_response",
                         staticmethod(responses.BaseResponse.__dict__["_enrich_response"].__wrapped__.__wrapped__))
     monkeypatch.delattr(Node, "__deepcopy__")
+    from moto.dynamodb.parsing.reserved_keywords import ReservedKeywords
+
+    monkeypatch.setattr(ReservedKeywords, "KEYWORDS", list(ReservedKeywords.get_reserved_keywords()))
 
 
 def _all_pages(table, query: dict) -> list[dict]:
@@ -251,6 +254,9 @@ def _responses(desk) -> list:
                                           ExpressionAttributeValues={":x": 9}),
                     lambda: desk.put_item(Item={**key, "n": 2}, ConditionExpression="attribute_exists(PK) AND (n = :x",
                                           ExpressionAttributeValues={":x": 9}),
+                    lambda: desk.update_item(Key=key, UpdateExpression="SET status = :x",
+                                             ExpressionAttributeValues={":x": "y"}),
+                    lambda: desk.put_item(Item={**key, "n": 2}, ConditionExpression="attribute_exists(name)"),
                     lambda: desk.delete_item(Key=key, ConditionExpression="n IN (:a, :b)",
                                              ExpressionAttributeValues={":a": 1, ":b": 2}, ReturnValues="ALL_OLD")):
         try:
