@@ -21,7 +21,16 @@ work, and each patch removes one while leaving moto's own code to decide every a
 - Requests (`the response handler's method names`): the list of a handler class's methods, made
   with inspect on every request, is kept per class.
 - Updates (`update expressions`): an UpdateItem's expression is parsed once per text, and the
-  validators' walks over it look their node classes up once.
+  validators' walks over it look their node classes up once; its three static checks run once per
+  text, attribute names and table keys it passed them with (`the update expression's static checks`).
+- Conditions (`condition expressions`): a condition's tokens are kept by its text; reserved words are
+  looked up in a set (`reserved words`).
+- Responses again (`the request id in XML bodies`): moto's scan of every body for an XML <RequestId>
+  is skipped for a body without one; S3's URL table is reloaded only when its setting changes
+  (`S3's URL table`).
+
+devstack/moto_direct.py, besides, hands the in-process stack's DynamoDB calls to moto's handler
+without the stubbed HTTP request.
 """
 from __future__ import annotations
 
