@@ -3,8 +3,8 @@
 With moto patched into the process, every call still goes the whole way of a request over the wire:
 botocore signs it, builds an HTTP request, moto's stubber matches its URL against every service's
 patterns, rebuilds it as a werkzeug request, and moto's generic dispatch derives from it what a
-DynamoDB call needs (action, region, account, JSON body). About half of a DynamoDB call's time in a
-simulation goes there.
+DynamoDB call needs (action, region, account, JSON body). For a GetItem that is more than half its
+time (2.4 ms against 1.1 ms measured), for a write about a fifth.
 
 `answer_dynamodb_directly(session)` registers, last on botocore's `before-call`, a hook that takes the
 request botocore has already validated and serialized (the JSON body and X-Amz-Target the wire
