@@ -795,6 +795,8 @@ class _Ctx:
     defects: list[str] = field(default_factory=list)
     charset: str | None = None
     """The codec the first 8-bit body text was read with: a hint for raw 8-bit header bytes."""
+    inline_files: list[tuple[Message, str]] = field(default_factory=list)
+    """Named text parts shown inline (part, 'text/plain'|'text/html'): the body when nothing else is."""
 
     def note(self, text: str) -> None:
         if text not in self.defects:
@@ -923,14 +925,35 @@ def _walk(part: Message, depth: int, ctx: _Ctx) -> list[tuple[str, str]]:
         return [seg for result in results for seg in result]
     bare = not _raw_header(part, "content-type").strip()
     if ctype.startswith("multipart/"):
+        unfolded = _unfolded_boundary(part, ctype)
+        if unfolded is not None:
+            return _walk(unfolded, depth + 1, ctx)
         ctx.note("multipart boundary not found; body treated as text")
         ctype, bare = "text/plain", True
     disposition = _raw_header(part, "content-disposition").split(";", 1)[0].strip().lower()
     name = _filename(part, ctx.charset)
     if ctype in ("text/plain", "text/html") and disposition != "attachment" and not name:
         return _text_part(part, ctype, bare, ctx)
+    if ctype in ("text/plain", "text/html") and disposition == "inline":
+        ctx.inline_files.append((part, ctype))
     _attach(part, ctype, _payload(part, ctx), ctx, name)
     return []
+
+
+def _unfolded_boundary(part: Message, ctype: str) -> Message | None:
+    """The multipart again, when its boundary parameter was folded across lines inside the quotes
+    (Outlook 2000: 'boundary="----=_NextPart' / ' _000_0002…"'), which leaves the parser no delimiter."""
+    boundary = part.get_param("boundary")
+    if not isinstance(boundary, str) or not re.search(r"[\r\n]", boundary) or not isinstance(part._payload, str):
+        return None
+    body = part._payload.encode("ascii", "surrogateescape")
+    for fixed in (re.sub(r"\r?\n|\r", "", boundary), re.sub(r"\s+", "", boundary)):
+        if fixed and ("--" + fixed).encode("ascii", "surrogateescape") in body:
+            head = f'Content-Type: {ctype}; boundary="{fixed}"\r\n\r\n'.encode("ascii", "surrogateescape")
+            reparsed = BytesParser(policy=compat32).parsebytes(head + body)
+            if reparsed.is_multipart():
+                return reparsed
+    return None
 
 
 def _text_part(part: Message, ctype: str, bare: bool, ctx: _Ctx) -> list[tuple[str, str]]:
@@ -1143,12 +1166,21 @@ def _parse(raw: bytes) -> ParsedMail:
             setattr(mail, attr, [a for _, a in _addresses(values, ctx.charset) if a])
 
     mail.content_type = _content_type(msg)
-    mail.text = _body_text(segments or [])
+    mail.text = _body_text(segments or []) or _inline_text_file(ctx)
     mail.html = ctx.html
     mail.attachments = ctx.attachments
     mail.verdicts = _verdicts(headers)
     mail.defects = ctx.defects
     return mail
+
+
+def _inline_text_file(ctx: _Ctx) -> str:
+    """The text of a message whose only text is a named part shown inline (Netscape, Apple Mail and
+    web forms put the body into "Content-Disposition: inline; filename=…"); the file stays attached."""
+    for part, ctype in ctx.inline_files[:1]:
+        scratch = _Ctx()
+        return _body_text(_text_part(part, ctype, False, scratch))
+    return ""
 
 
 def _return_path(value: str) -> str | None:

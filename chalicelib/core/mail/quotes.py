@@ -134,6 +134,9 @@ _ATTR_MAX = 400  # characters: a longer line is prose, not an attribution
 _DECORATION = "-=_* \t"
 # a weak attribution names the quoted author last: "вт, 3 нояб. 2026 г. в 10:15, Desk <desk@x.ru>:"
 _ADDRESS_LAST = re.compile(r"(?:<\s*[^\s<>@]+@[^\s<>]+\s*>|\(\s*[^\s()@]+@[^\s()]+\s*\)|\[mailto:[^\]\s]+\])\s*[:：]$")
+# Gmail's attribution in Chinese, Japanese and Korean settings has no verb and no colon:
+# "2026/11/3 Desk <desk@x.example>", "2026-11-03 10:15 GMT+08:00 王伟 <w@x.example>"
+_DATE_NAME_ADDRESS = re.compile(r"^(?:19|20)\d\d[/.-]\d{1,2}[/.-]\d{1,2}\b.{1,80}<[^\s<>@]+@[^\s<>]+>$")
 _OPEN_ADDRESS = re.compile(r"<[^\s<>@]+@[^\s<>]+$")
 _ADDRESS_CLOSE = re.compile(r"^\s*>\s*[:：]?\s*$")
 _WRAP_WIDTH = 60  # a quoted line this long may have been wrapped by the sender's client
@@ -387,6 +390,8 @@ def _attribution(text: str) -> str | None:
             if colon and dated and (_LEAD.match(body) or _EMAIL.search(body)):
                 return "strong"  # the verb inside: "Op 3 nov. 2026 10:00 schreef X <a>:"
     if colon and _ATTR_HINT.search(core):
+        return "weak"
+    if _DATE_NAME_ADDRESS.match(core):
         return "weak"
     return None
 
