@@ -165,3 +165,60 @@ def test_gmail_date_and_address_attribution_ends_the_reply(reply, attribution, q
 def test_a_dated_line_naming_an_address_inside_prose_is_kept():
     text = "Order 2026/11/3 placed by Desk <desk@requestflow.example>\n\nplease ship it to the second warehouse."
     assert new_text(text) == text
+
+
+# --- a quoted link the sender's client wrapped onto a line without '>' --------------------------------------
+@pytest.mark.parametrize(("reply", "history"), [
+    ("Blah, the fix works.", "On Monday, 24 September, 2026 at 3:46 PM, Desk wrote:\n\n> [Request 50] printer\n>\n"
+                             "> View request (https://desk.requestflow.example/requests/50?action\n_nonce=3dd518)\n>\n"),
+    ("Спасибо, всё получили.", "3 нояб. 2026 г., в 10:15, Desk <desk@requestflow.example> написал(а):\n\n>\n"
+                               "> Ответьте на это письмо\n>\n (https://desk.requestflow.example/c/YzOTYzMmE) >\n"
+                               "> Служба поддержки (https://desk.requestflow.example/c/YzMmE)\n>\n"),
+    ("收到，谢谢。", "在 2026年11月3日 10:15，Desk <desk@requestflow.example> 写道：\n\n> 查看请求 "
+                  "<https://desk.requestflow.example/requests/50\n/history>\n> 客服部\n"),
+])
+def test_wrapped_link_pieces_inside_the_quote_are_not_reply_text(reply, history):
+    assert new_text(f"{reply}\n\n{history}") == reply
+
+
+def test_a_link_written_as_an_inline_answer_is_kept():
+    text = "> Can you ship on Friday?\nYes, Friday is fine.\n> Where is the invoice?\nhttps://portal.customer.example/i/8812\n> Thanks"
+    kept = new_text(text)
+    assert "Yes, Friday is fine." in kept and "https://portal.customer.example/i/8812" in kept
+
+
+# --- UTF-8 encoded twice by a web form or a PHP mailer ------------------------------------------------------
+@pytest.mark.parametrize(("text", "broken_by"), [
+    ("Добрый день! Прошу выставить счёт на 45 рулонов плёнки.", "cp1252"),
+    ("Здравствуйте, заказ №8812 не пришёл, жду ответа.", "latin-1"),
+    ("你好，请报一下19微米热收缩膜的价格，每月需要200卷。", "latin-1"),
+    ("Bonjour, la livraison prévue à Noël est arrivée abîmée.", "cp1252"),
+])
+def test_utf8_encoded_twice_is_read_as_written(text, broken_by):
+    twice = text.encode("utf-8").decode(broken_by, "requestflow-c1" if broken_by == "cp1252" else "strict").encode("utf-8")
+    name = "счёт.pdf".encode("utf-8").decode("latin-1").encode("utf-8")
+    raw = message(
+        ["From: =?utf-8?B?" + base64.b64encode("Ирина Ким".encode().decode("latin-1").encode()).decode() + "?= <c@customer.example>",
+         "Subject: =?utf-8?B?" + base64.b64encode(twice).decode() + "?=",
+         "MIME-Version: 1.0", 'Content-Type: multipart/mixed; boundary="B1"'],
+        b"--B1\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + twice
+        + b"\r\n--B1\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename*=utf-8''"
+        + "".join(f"%{b:02X}" for b in name).encode() + b"\r\n\r\nJVBERi0xLjQK\r\n--B1--\r\n",
+    )
+    mail, screening, new, language = analysed(raw)
+    assert screening is None and new == text
+    assert mail.from_name == "Ирина Ким"
+    assert mail.subject == text
+    assert [a.filename for a in mail.attachments] == ["счёт.pdf"]
+    assert language == {"Д": "ru", "З": "ru", "你": "zh"}.get(text[0], language)
+
+
+@pytest.mark.parametrize("text", [
+    "Grüße aus Köln, à bientôt.",
+    "Þórður Ð° Ásgeirsson skrifar: verð 5.000 kr.",
+    "Цена: 500 ₽ — «скидка» Ã",
+])
+def test_text_that_only_looks_twice_encoded_is_left_alone(text):
+    raw = message(["From: c@customer.example", "Subject: x", "Content-Type: text/plain; charset=utf-8",
+                   "Content-Transfer-Encoding: 8bit"], text.encode())
+    assert parse_mime(raw).text == text

@@ -139,6 +139,11 @@ _ADDRESS_LAST = re.compile(r"(?:<\s*[^\s<>@]+@[^\s<>]+\s*>|\(\s*[^\s()@]+@[^\s()
 _DATE_NAME_ADDRESS = re.compile(r"^(?:19|20)\d\d[/.-]\d{1,2}[/.-]\d{1,2}\b.{1,80}<[^\s<>@]+@[^\s<>]+>$")
 _OPEN_ADDRESS = re.compile(r"<[^\s<>@]+@[^\s<>]+$")
 _ADDRESS_CLOSE = re.compile(r"^\s*>\s*[:：]?\s*$")
+# pieces of a quoted link the sender's client wrapped onto a line without '>': "(https://x.example/t/1) >",
+# or the rest of "View ticket (https://x.example/action" on the next line: "_nonce=3dd518)"
+_LINK_PIECE = re.compile(r"^[(<\[](?:https?://|www\.)\S+?[)>\]](?:\s*>)?$", re.I)
+_OPEN_LINK = re.compile(r"[(<\[](?:https?://|www\.)[^\s)>\]]*$", re.I)
+_LINK_TAIL = re.compile(r"^[^\s()<>\[\]]+[)>\]](?:\s*>)?$")
 _WRAP_WIDTH = 60  # a quoted line this long may have been wrapped by the sender's client
 _EMAIL = re.compile(r"[^\s<>()\[\],;:\"]+@[^\s<>()\[\],;:\"]+\.[^\s<>()\[\],;:\"]+")
 # how mail clients write the quoted author's address: "Name <a@b.example>", "< mailto:a@b.example >",
@@ -679,9 +684,12 @@ def _quoted_lines(lines: list[str]) -> list[bool]:
     quoted = [bool(_QUOTED.match(ln)) for ln in lines]
     for i in range(1, len(lines) - 1):
         above, line = lines[i - 1].rstrip(), lines[i].strip()
+        if not (quoted[i - 1] and not quoted[i] and quoted[i + 1]):
+            continue
         if (
-            quoted[i - 1] and not quoted[i] and line[:1].islower() and len(above) >= _WRAP_WIDTH
-            and not above.endswith((*_SENTENCE_END, ":", ";")) and quoted[i + 1]
+            (line[:1].islower() and len(above) >= _WRAP_WIDTH and not above.endswith((*_SENTENCE_END, ":", ";")))
+            or _LINK_PIECE.match(line)
+            or (_OPEN_LINK.search(above) and _LINK_TAIL.match(line))
         ):
             quoted[i] = True
     return quoted
