@@ -222,3 +222,42 @@ def test_text_that_only_looks_twice_encoded_is_left_alone(text):
     raw = message(["From: c@customer.example", "Subject: x", "Content-Type: text/plain; charset=utf-8",
                    "Content-Transfer-Encoding: 8bit"], text.encode())
     assert parse_mime(raw).text == text
+
+
+# --- a name signed with a dash, and a list server's footer ---------------------------------------------------
+@pytest.mark.parametrize(("text", "signature"), [
+    ("What is the best way to reset the counter after a test run?", "-Abhishek Kona"),
+    ("Счёт получили, оплатим в пятницу.", "— Иван Петров"),
+    ("Die Ware ist angekommen, danke.", "--Jürgen"),
+    ("Ok, we will wait for the new batch.", "~ Sam"),
+])
+def test_a_name_signed_with_a_dash_is_not_text(text, signature):
+    assert new_text(f"{text}\n\n{signature}") == text
+
+
+@pytest.mark.parametrize("text", [
+    "We need the following.\n\n- Bread",
+    "Items still missing:\n\n-Valve",
+    "The part number is correct.\n\n-12 V, not 24 V",
+])
+def test_a_list_item_at_the_end_is_kept(text):
+    assert new_text(text) == text
+
+
+@pytest.mark.parametrize(("text", "footer"), [
+    ("Hi folks\n\nHow do I clear a bucket after a test?",
+     "_______________________________________________\nriak-users mailing list\nriak-users@lists.example.org\n"
+     "http://lists.example.org/mailman/listinfo/riak-users"),
+    ("Коллеги, когда будет новая прошивка?",
+     "________________________________________\nСписок рассылки\nhttps://lists.example.ru/listinfo/fw"),
+    ("Can the desk export requests as CSV?",
+     "========================================\nYou received this message because you are subscribed to the Google Groups "
+     "\"desk-users\" group.\nTo unsubscribe from this group, send an email to desk-users+unsubscribe@example.org."),
+])
+def test_a_list_footer_is_not_text(text, footer):
+    assert new_text(f"{text}\n\n{footer}") == text
+
+
+def test_a_rule_above_the_authors_own_words_is_kept():
+    text = "Order summary\n________________________________\nFilm 19 mic, 45 rolls\nDelivery to Tver"
+    assert new_text(text) == text

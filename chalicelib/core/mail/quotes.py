@@ -19,6 +19,14 @@ _ORIGINAL = re.compile(
     re.I,
 )
 _RULE = re.compile(r"^\s*(_{8,}|-{8,}|={8,})\s*$")
+# the footer a list server puts under each message, below a rule: Mailman's "riak-users mailing list",
+# Google Groups' "You received this message because you are subscribed to …"
+_LIST_FOOTER = re.compile(
+    r"^\s*\S.{0,60}\b(?:mailing list|list ?serv|рассылк[аи])\s*$|^\s*(?:you received this (?:message|email) because you are"
+    r" subscribed|to unsubscribe from this (?:group|list)|вы получили это (?:сообщение|письмо), (?:так как|потому что) "
+    r"подписаны)",
+    re.I,
+)
 _SHORT_RULE = re.compile(r"^\s*[-_=*]{3,}\s*$")  # only a separator when a header block follows it
 _FORWARD_WORDS = (
     r"forwarded message|begin forwarded message|пересылаемое сообщение|переадресованное сообщение"
@@ -267,6 +275,7 @@ _HAN_SURNAMES = frozenset(
 """The first character of most Chinese names (compound surnames begin with 欧, 司, 诸, 上)."""
 _HANGUL_SURNAMES = frozenset("김이박최정강조윤장임한오서신권황안송류전홍고문양손배백허유남심노하곽성차주우구민진지엄"
                              "채원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용")
+_DASHED_NAME = re.compile(r"^(?:-(?=[^\s-])|--\s?|[—–~]\s?)(\S.*)$")  # "- Bread" is a list item, "-Sam" a name
 _NAME_PARTICLES = frozenset("de da di do dos das del della der den van von vom zu ten ter te la le du af y e".split())
 _CLOSE_BRACKETS = (")", "）", "」", "»", "\"", "”")
 
@@ -473,6 +482,8 @@ def _scan(lines: list[str], quoted: list[bool], forwarded: bool = False) -> tupl
             continue
         if _ORIGINAL.match(line):
             return i, drop, boundary
+        if _RULE.match(line) and (nxt := _next_content(lines, i + 1)) is not None and _LIST_FOOTER.match(lines[nxt]):
+            return i, drop, boundary
         if _header_block(lines, i):
             if not forwarded and not _after_forward_marker(lines, i):
                 return _separator_above(lines, i), drop, boundary
@@ -560,12 +571,15 @@ def _ends_paragraph(line: str) -> bool:
 
 
 def _strip_name(lines: list[str]) -> list[str]:
-    """Drop the author's bare name left as the last paragraph under finished text ("…works for us.\n\nSam")."""
+    """Drop the author's bare name left as the last paragraph under finished text ("…works for us.\n\nSam",
+    "…works for us.\n\n-Sam", "— Иван")."""
     content = [i for i, ln in enumerate(lines) if ln.strip()]
     if len(content) < 2:
         return lines
     last, above = content[-1], content[-2]
-    if last - above > 1 and _name_line(lines[last].strip()) and _ends_paragraph(lines[above]):
+    signed = _DASHED_NAME.match(lines[last].strip())
+    name = signed.group(1) if signed else lines[last].strip()
+    if last - above > 1 and _name_line(name) and _ends_paragraph(lines[above]):
         return lines[:last]
     return lines
 
