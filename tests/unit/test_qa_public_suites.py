@@ -261,3 +261,17 @@ def test_a_list_footer_is_not_text(text, footer):
 def test_a_rule_above_the_authors_own_words_is_kept():
     text = "Order summary\n________________________________\nFilm 19 mic, 45 rolls\nDelivery to Tver"
     assert new_text(text) == text
+
+
+@pytest.mark.parametrize(("text", "codec", "language"), [
+    ("Добрый день! Прошу выставить счёт на 45 рулонов плёнки.", "cp1251", "ru"),
+    ("Здравствуйте, заказ 8812 не пришёл, жду ответа до пятницы.", "koi8-r", "ru"),
+    ("你好，请报一下19微米热收缩膜的价格，每月需要200卷。", "gbk", "zh"),
+    ("您好，請報價500mm纏繞膜，每月需要300卷，謝謝。", "big5", "zh"),
+])
+def test_legacy_charset_turned_into_latin_letters_and_sent_as_utf8_is_read_as_written(text, codec, language):
+    mangled = text.encode(codec).decode("cp1252", "requestflow-c1").encode("utf-8")
+    raw = message(["From: c@customer.example", b"Subject: ".decode() + mangled.decode(), "MIME-Version: 1.0",
+                   "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit"], mangled)
+    mail, screening, new, detected = analysed(raw)
+    assert screening is None and new == text and mail.subject == text and detected == language

@@ -431,8 +431,8 @@ def _decode(data: bytes, declared: str | None, prefer: str | None = None) -> tup
     high = _high_count(data)
     utf8_first = not strong or high >= (_UTF8_TRUST_MULTIBYTE if codec in _MULTIBYTE else _UTF8_TRUST_SINGLE)
     if utf8_first and (text := _strict(data, "utf-8")) is not None:
-        if (undone := _undouble(text)) is not None:
-            return undone, "utf-8 encoded twice, repaired", "utf-8"
+        if (undone := _undouble(text, prefer or (codec if strong else None))) is not None:
+            return undone, "text encoded twice, repaired", "utf-8"
         return text, (None if codec in (None, "utf-8") else f"declared {declared}, decoded as utf-8"), "utf-8"
     if codec in _MULTIBYTE:
         for candidate in (codec, "big5hkscs") if codec == "cp950" else (codec,):
@@ -479,19 +479,23 @@ def _decode(data: bytes, declared: str | None, prefer: str | None = None) -> tup
     return _lossy(data, fallback), f"charset unknown, decoded as {fallback}", fallback
 
 
-# UTF-8 read as windows-1252 (or ISO-8859-1) and written out as UTF-8 again, by a web form, a CMS or a
-# PHP mailer: "Ð”Ð¾Ð±Ñ€Ñ‹Ð¹" for "Добрый", "ä½ å¥½" for "你好", "Ã©" for "é"
+# Text read as windows-1252 (or ISO-8859-1) and written out as UTF-8 again, by a web form, a CMS or a
+# PHP mailer: UTF-8 twice ("Ð”Ð¾Ð±Ñ€Ñ‹Ð¹" for "Добрый", "ä½ å¥½" for "你好", "Ã©" for "é"), or
+# windows-1251 / GBK / Big5 bytes turned into Latin letters ("Äîáðûé äåíü", "ÄãºÃ")
 _CP1252_BYTE = {bytes([b]).decode("cp1252"): b for b in range(0x80, 0x100) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
 _CONTINUATION = "".join(sorted(
     {bytes([b]).decode("cp1252", "requestflow-c1") for b in range(0x80, 0xC0)} | {chr(b) for b in range(0x80, 0xC0)}
 ))
-_DOUBLED = re.compile(f"[\u00c2-\u00f4][{re.escape(_CONTINUATION)}]")
+_DOUBLED = re.compile(f"[\\u00c2-\\u00f4][{re.escape(_CONTINUATION)}]")
 _DOUBLED_MIN = 2
+_LATIN1_LETTER = re.compile("[\u00c0-\u00ff]")
 
 
-def _undouble(text: str) -> str | None:
-    """The text before it was encoded as UTF-8 a second time, or None when it was not."""
-    if len(_DOUBLED.findall(text)) < _DOUBLED_MIN:
+def _undouble(text: str, prefer: str | None = None) -> str | None:
+    """The text before it was read as windows-1252 and encoded as UTF-8 again, or None when it was not."""
+    doubled = len(_DOUBLED.findall(text)) >= _DOUBLED_MIN
+    legacy = len(_LATIN1_LETTER.findall(text)) >= _RU_MIN_SWITCH_LETTERS and not _latin_plausible(text)
+    if not (doubled or legacy):
         return None
     out = bytearray()
     for ch in text:
@@ -502,7 +506,10 @@ def _undouble(text: str) -> str | None:
             out.append(byte)
         else:
             return None
-    undone = _strict(bytes(out), "utf-8")
+    data = bytes(out)
+    undone = _strict(data, "utf-8") if doubled else None
+    if undone is None and legacy and (codec := _guess(data, prefer)) is not None:
+        undone = _strict(data, codec)
     return undone if undone is not None and undone != text else None
 
 
