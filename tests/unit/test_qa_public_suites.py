@@ -275,3 +275,34 @@ def test_legacy_charset_turned_into_latin_letters_and_sent_as_utf8_is_read_as_wr
                    "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit"], mangled)
     mail, screening, new, detected = analysed(raw)
     assert screening is None and new == text and mail.subject == text and detected == language
+
+
+# --- autoresponders that mark themselves only with their own headers ----------------------------------------
+@pytest.mark.parametrize(("headers", "subject"), [
+    (["X-Loop: yes"], "Ваше письмо получено"),
+    (["X-Autoreply-From: sales@customer.example", "X-Mail-Autoreply: yes"], "Re: Заказ 8812"),
+    (["X-POST-MessageClass: 9; Autoresponder"], "Vielen Dank für Ihre Nachricht"),
+    (["Delivered-To: Autoresponder"], "我们已收到您的邮件"),
+    (["X-Auto-Reply: yes"], "Thank you for your message"),
+])
+def test_autoresponder_headers_are_not_requests(headers, subject):
+    raw = message(["From: sales@customer.example", f"Subject: {subject}", *headers,
+                   "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit"],
+                  "Спасибо, мы ответим в течение дня. Thank you, we will answer within a day.".encode())
+    _, screening, _, _ = analysed(raw)
+    assert screening == Screening("ignored", "auto_reply")
+
+
+def test_mail_that_went_round_through_the_desk_is_a_loop():
+    raw = message(["From: forwarder@customer.example", "Subject: Re: request 50", "X-Loop: desk@requestflow.example"],
+                  b"Auto-forwarded.")
+    _, screening, _, _ = analysed(raw)
+    assert screening == Screening("ignored", "loop")
+
+
+@pytest.mark.parametrize("headers", [["X-Loop: no"], ["X-Auto-Reply: no"], ["Delivered-To: c@customer.example"],
+                                     ["X-Loop: helpdesk@customer.example"]])
+def test_a_person_with_such_headers_set_to_no_still_writes_a_request(headers):
+    raw = message(["From: c@customer.example", "Subject: Where is my order?", *headers], b"Where is order 8812?")
+    _, screening, text, _ = analysed(raw)
+    assert screening is None and text == "Where is order 8812?"
