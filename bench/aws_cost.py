@@ -174,13 +174,18 @@ def bench_cost(requests: int, batch: int, log, per: int = 1000) -> dict:
     log(cost.format_table(table))
     log(f"SES cost of the mail sent (the floor): ${floor:.4f}; total ÷ floor = {ratio:.2f}× "
         f"(target ≤ {cost.TARGET_RATIO}×) {'PASS' if ratio <= cost.TARGET_RATIO else 'MISS'}")
+    rest = total - floor - cost.shape_cost(table)
+    log(f"Set by the design's shape ({', '.join(cost.SHAPE_OPERATIONS)}): ${cost.shape_cost(table):.4f} "
+        f"({cost.shape_cost(table) / floor:.2f}× the floor); the rest (DynamoDB, Lambda, S3, SQS, SNS) "
+        f"${rest:.4f}, against ${cost.headroom(table, floor):.4f} left for it within the target")
     log("DynamoDB writes by item kind (table and each index written):")
     log(format_units(measured["wru_by"], "WRU"))
     log("DynamoDB reads by item kind:")
     log(format_units(measured["rru_by"], "RRU", top=6))
     log(f"counted in {measured['wall_seconds']:.0f} s on the embedded stack")
     return {"requests_counted": requests, "per": per, "memory_mb": memory, "ratio": ratio, "total_usd": total,
-            "floor_usd": floor, "wall_seconds": round(measured["wall_seconds"], 1),
+            "floor_usd": floor, "shape_usd": round(cost.shape_cost(table), 6),
+            "headroom_usd": round(cost.headroom(table, floor), 6), "wall_seconds": round(measured["wall_seconds"], 1),
             "rows": [{"operation": r.operation, "count": round(r.count, 3), "unit": r.unit,
                       "unit_price_usd": r.unit_price, "cost_usd": round(r.cost, 6)} for r in table],
             "aws_calls_counted": measured["calls"], "handler_invocations": measured["invocations"],

@@ -104,6 +104,22 @@ def ratio(counts: Counts, memory_mb: int) -> float:
     return total(rows(counts, memory_mb)) / base if base else math.inf
 
 
+SHAPE_OPERATIONS = ("SES mail received", "Step Functions transitions", "API Gateway requests")
+"""Rows the design's shape sets, whatever the code does: the customer's mail has to be received, a
+Standard workflow takes at least one transition per stage, and each click on a task link is one
+GET and one POST through API Gateway."""
+
+
+def shape_cost(table: list[Row]) -> float:
+    return sum(r.cost for r in table if r.operation in SHAPE_OPERATIONS)
+
+
+def headroom(table: list[Row], floor_usd: float) -> float:
+    """What DynamoDB, Lambda, S3, SQS and SNS may cost together for the total to stay within
+    TARGET_RATIO × the floor (negative: the target is out of reach whatever they cost)."""
+    return TARGET_RATIO * floor_usd - floor_usd - shape_cost(table)
+
+
 def format_table(table: list[Row]) -> str:
     lines = [f"{'operation':<28} {'count':>12} {'unit':<11} {'unit price':>13} {'cost':>10}"]
     for r in table:

@@ -30,7 +30,8 @@ import threading
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import Decimal
+
+from chalicelib.adapters.dynamodb import value_size
 
 from .cost import Counts, billed_ms
 
@@ -64,33 +65,13 @@ def _typed_size(value: dict) -> int:
     return 0
 
 
-def _plain_size(value) -> int:
-    if isinstance(value, str):
-        return len(value.encode("utf-8"))
-    if isinstance(value, bool) or value is None:
-        return 1
-    if isinstance(value, (int, float, Decimal)):
-        return math.ceil(len(str(value).strip("-").replace(".", "")) / 2) + 1
-    if isinstance(value, (bytes, bytearray)):
-        return len(value)
-    if hasattr(value, "value") and isinstance(value.value, (bytes, bytearray)):  # boto3 Binary
-        return len(value.value)
-    if isinstance(value, (set, frozenset)):
-        return sum(_plain_size(v) for v in value)
-    if isinstance(value, (list, tuple)):
-        return 3 + sum(1 + _plain_size(v) for v in value)
-    if isinstance(value, dict):
-        return 3 + sum(1 + len(str(k).encode("utf-8")) + _plain_size(v) for k, v in value.items())
-    return 0
-
-
 def item_size(item: dict) -> int:
     """An item's size as DynamoDB counts it, from the wire form ({"S": ...}) or boto3's Python values."""
     size = 0
     for name, value in item.items():
         typed = isinstance(value, dict) and len(value) == 1 and next(iter(value)) in (
             "S", "N", "B", "BOOL", "NULL", "SS", "NS", "BS", "L", "M")
-        size += len(name.encode("utf-8")) + (_typed_size(value) if typed else _plain_size(value))
+        size += len(name.encode("utf-8")) + (_typed_size(value) if typed else value_size(value))
     return size
 
 

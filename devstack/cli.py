@@ -253,7 +253,14 @@ def _on_desk(args, local_path: str, compute):
         stack.stop()
 
 
+EMPTY_DESK_HINT = ("rf: this ran on a new embedded desk of its own, which has no requests yet; "
+                   "--to http://127.0.0.1:8000 reads a running `./rf serve` (or `make demo`), "
+                   "and `./rf simulate` ends with the digest of the traffic it drove")
+
+
 def cmd_digest(args) -> int:
+    if not args.to:
+        print(EMPTY_DESK_HINT, file=sys.stderr)
     try:
         got = _on_desk(args, f"/_local/digest?period={args.period}", lambda stack: stack.digest_json(args.period))
     except DeskUnreachable as exc:
@@ -271,6 +278,8 @@ def cmd_export(args) -> int:
     from urllib.parse import quote
 
     path = "/_local/events" + (f"?since={quote(args.since)}" if args.since else "")
+    if not args.to:
+        print(EMPTY_DESK_HINT, file=sys.stderr)
     try:
         got = _on_desk(args, path, lambda stack: stack.events_export(args.since))
     except DeskUnreachable as exc:

@@ -21,7 +21,16 @@ work, and each patch removes one while leaving moto's own code to decide every a
 - Requests (`the response handler's method names`): the list of a handler class's methods, made
   with inspect on every request, is kept per class.
 - Updates (`update expressions`): an UpdateItem's expression is parsed once per text, and the
-  validators' walks over it look their node classes up once.
+  validators' walks over it look their node classes up once; its three static checks run once per
+  text, attribute names and table keys it passed them with (`the update expression's static checks`).
+- Conditions (`condition expressions`): a condition's tokens are kept by its text; reserved words are
+  looked up in a set (`reserved words`).
+- Responses again (`the request id in XML bodies`): moto's scan of every body for an XML <RequestId>
+  is skipped for a body without one; S3's URL table is reloaded only when its setting changes
+  (`S3's URL table`).
+
+devstack/moto_direct.py, besides, hands the in-process stack's DynamoDB calls to moto's handler
+without the stubbed HTTP request.
 """
 from __future__ import annotations
 
@@ -415,6 +424,157 @@ def _quicker_update_expressions() -> None:
     ast_nodes.Node.__deepcopy__ = __deepcopy__
 
 
+
+# --- condition expressions --------------------------------------------------------------------------
+
+_LEXED: dict[str, tuple] = {}
+
+
+def _cached_condition_lexing() -> None:
+    """A condition (or filter) expression's tokens are kept by its text: moto's lexer compiles its
+    token patterns again for every token, and a put or update's condition is the same few texts over
+    and over. The tokens are immutable tuples whose child lists no later step changes (each step
+    builds new nodes); an expression the lexer refuses is not kept, so it is refused again."""
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+
+    original = ConditionExpressionParser._lex_condition_expression
+
+    @functools.wraps(original)
+    def lex(self):
+        from collections import deque
+
+        text = self.condition_expression
+        if type(text) is not str:
+            return original(self)
+        nodes = _LEXED.get(text)
+        if nodes is None:
+            nodes = tuple(original(self))
+            if len(_LEXED) > 4096:
+                _LEXED.clear()
+            _LEXED[text] = nodes
+        return deque(nodes)
+
+    ConditionExpressionParser._lex_condition_expression = lex
+
+
+# --- the update expression's static checks ----------------------------------------------------------
+
+_CHECKED: dict[int, tuple[object, set]] = {}
+"""id of a parsed update expression → (the expression, the (names, key attributes) it passed the checks with)."""
+_STATIC = ("ActionCountValidator", "OverlappingPathsValidator", "UpdateHashRangeKeyValidator")
+
+
+def _checked_update_expressions() -> None:
+    """An UpdateItem's expression goes through ten processors; the first three only check it (at most
+    one clause of each kind, no overlapping paths, no key attribute set) from its text, its attribute
+    names and the table's key attributes, and hand it on unchanged. An expression that passed them
+    with the same names and keys skips them; one that failed is checked again, and fails the same way."""
+    from moto.dynamodb.parsing import validators
+
+    cls = validators.UpdateExpressionValidator
+    original_init, original_validate = cls.__init__, cls.validate
+
+    @functools.wraps(original_init)
+    def __init__(self, expression, *args, **kwargs):
+        original_init(self, expression, *args, **kwargs)
+        self._rf_source = expression
+
+    @functools.wraps(original_validate)
+    def validate(self):
+        processors = self.processors
+        source = self.__dict__.get("_rf_source")
+        if source is None or tuple(type(p).__name__ for p in processors[:3]) != _STATIC:
+            return original_validate(self)
+        key = (tuple(sorted((self.expression_attribute_names or {}).items())), tuple(self.table.table_key_attrs))
+        entry = _CHECKED.get(id(source))
+        if entry is None or entry[0] is not source:
+            if len(_CHECKED) > 4096:
+                _CHECKED.clear()
+            entry = _CHECKED[id(source)] = (source, set())
+        node = self.node_to_validate
+        if key not in entry[1]:
+            for processor in processors[:3]:
+                node = processor.traverse(node)
+            entry[1].add(key)
+        for processor in processors[3:]:
+            node = processor.traverse(node)
+        return node
+
+    cls.__init__ = __init__
+    cls.validate = validate
+
+
+# --- the request id in XML bodies -------------------------------------------------------------------
+
+def _request_id_only_in_xml() -> None:
+    """moto writes its request id into every response body with a regular expression looking for
+    <RequestId>, which scans the whole of every JSON body for nothing; a body without the tag is
+    left as that scan leaves it."""
+    from moto.core import responses
+
+    original = responses.BaseResponse.__dict__["_enrich_response"].__func__
+
+    @functools.wraps(original)
+    def _enrich_response(headers, body):
+        if type(body) is str and "<RequestId>" not in body:
+            if "status" in headers:
+                headers["status"] = str(headers["status"])
+            responses.gen_amzn_requestid_long(headers)
+            return headers, body
+        return original(headers, body)
+
+    responses.BaseResponse._enrich_response = staticmethod(_enrich_response)
+
+
+# --- S3's URL table ---------------------------------------------------------------------------------
+
+def _s3_urls_reloaded_when_they_change() -> None:
+    """moto's S3 backend reloads its urls module twice for every S3 request, because its URL patterns
+    read MOTO_S3_CUSTOM_ENDPOINTS when the module runs. The module is reloaded when that variable has
+    changed since the last load, so the patterns are the ones a reload would give."""
+    import os
+    from importlib import reload
+
+    from moto.s3.models import S3Backend
+
+    original = S3Backend.__dict__["_url_module"]
+    loaded: dict[str, object] = {}
+
+    def _url_module(self):
+        import moto.s3.urls as backend_urls_module
+
+        endpoints = os.environ.get("MOTO_S3_CUSTOM_ENDPOINTS")
+        if loaded.get("module") is not backend_urls_module or loaded.get("endpoints") != endpoints:
+            reload(backend_urls_module)
+            loaded.update(module=backend_urls_module, endpoints=endpoints)
+        return backend_urls_module
+
+    _url_module.__wrapped__ = original.fget
+    S3Backend._url_module = property(_url_module, doc=original.__doc__)
+
+
+# --- reserved words ---------------------------------------------------------------------------------
+
+class _Words(list):
+    """moto's list of DynamoDB's reserved words, looked up in a set: moto asks `word in list` for every
+    name in every condition and update expression, a walk through some 570 words."""
+
+    def __init__(self, words):
+        super().__init__(words)
+        self._set = frozenset(words)
+
+    def __contains__(self, word) -> bool:
+        return word in self._set
+
+
+def _reserved_words_in_a_set() -> None:
+    from moto.dynamodb.parsing.reserved_keywords import ReservedKeywords
+
+    words = ReservedKeywords.get_reserved_keywords()
+    if not isinstance(words, _Words):
+        ReservedKeywords.KEYWORDS = _Words(words)
+
+
 _APPLIED = False
 
 
@@ -430,4 +590,9 @@ def speed_up_moto() -> None:
         _cached_scalar_sizes()
         _cached_method_names()
         _quicker_update_expressions()
+        _cached_condition_lexing()
+        _checked_update_expressions()
+        _request_id_only_in_xml()
+        _s3_urls_reloaded_when_they_change()
+        _reserved_words_in_a_set()
         _APPLIED = True

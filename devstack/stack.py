@@ -134,6 +134,10 @@ class EmbeddedStack:
                                              aws_secret_access_key="testing")
         if self._on_session is not None:
             self._on_session(self.session)
+        if self.in_process:
+            from .moto_direct import answer_dynamodb_directly
+
+            answer_dynamodb_directly(self.session)
         self.resources = create_resources(Clients.from_session(self.session, self.endpoint or None), prefix=self.prefix,
                                           parameters={"PublicUrl": self.public_url})
         settings = Settings(table=self.resources.table_name, bucket=self.resources.bucket,
@@ -201,7 +205,11 @@ class EmbeddedStack:
 
     def handle_task_messages(self, max_messages: int = 10) -> int:
         """One receive from the task queue, each message handled by on_task_message and deleted, in this
-        thread (for a stack made with task_pump=False); how many were handled."""
+        thread (for a stack made with task_pump=False); how many were handled. In-process, a queue in which
+        moto holds no deliverable message is not asked (the receive would come back empty, as most do:
+        the simulation settles after every step)."""
+        if self._task_queue_idle():
+            return 0
         queue = self.resources.task_queue_url
         got = self.sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=max_messages, WaitTimeSeconds=0,
                                        VisibilityTimeout=30).get("Messages", [])
@@ -213,6 +221,14 @@ class EmbeddedStack:
             self.invoke("on_task_message", event)
             self.sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
         return len(got)
+
+    def _task_queue_idle(self) -> bool:
+        if self._mock is None:
+            return False
+        from moto.sqs.models import sqs_backends
+
+        queue = sqs_backends[ACCOUNT][REGION].queues.get(self.resources.task_queue_url.rsplit("/", 1)[-1])
+        return queue is not None and not queue.messages
 
     def stop(self) -> None:
         self._stop.set()

@@ -599,6 +599,20 @@ class DeskConfig(_Strict):
     def staff_member(self, staff_id: str) -> StaffMember:
         return next(s for s in self.staff if s.id == staff_id)
 
+    def staff_name(self, staff_id: str) -> str:
+        """The person's name; their id once they are no longer in the config."""
+        return next((s.name for s in self.staff if s.id == staff_id), staff_id)
+
+    def holder(self, staff_id: str, department_id: str) -> StaffMember:
+        """Who answers for a request assigned to `staff_id`: that person while the config has them;
+        once they are taken out of it, the manager of the request's department (of the first department
+        when that is gone too), until someone reassigns the request."""
+        member = next((s for s in self.staff if s.id == staff_id), None)
+        if member is not None:
+            return member
+        department = next((d for d in self.departments if d.id == department_id), self.departments[0])
+        return self.staff_member(department.manager)
+
     def staff_of(self, department_id: str) -> list[StaffMember]:
         return [s for s in self.staff if s.department == department_id and s.active]
 

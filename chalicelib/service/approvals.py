@@ -218,7 +218,8 @@ class Approvals:
                 self.notices.escalation(request, route, stage, cycle, open_people, at)
         elif reason == "remind":
             n = int(item.get("reminders_sent") or 0) + 1
-            if self.table.update_stage(request.request_id, stage.id, cycle, {"reminders_sent": n}, "waiting"):
+            if self.table.update_stage(request.request_id, stage.id, cycle, {"reminders_sent": n}, "waiting",
+                                       once_per_wake=token):
                 for person in open_people:
                     self.table.note_reminder(request.request_id, stage.id, cycle, person)
                     self.notices.task_mail(request, route, stage, cycle, person, "reminder", at, ident=f".r{n}")

@@ -139,7 +139,7 @@ class Closure:
         manager = next((s for s in self.config.staff if department and s.id == department.manager), None)
         if manager is None:
             return
-        assignee = next((s.name for s in self.config.staff if s.id == request.assignee), request.assignee)
+        assignee = self.config.staff_name(request.assignee)
         page_url = self.signin_links.page_url(manager.id, request.request_id) if self.signin_links else ""
         mail = low_rating_mail(self.config, self.templates, request, manager, score=score,
                                comment=answer.get("comment") or "", page_url=page_url, assignee_name=assignee)

@@ -19,12 +19,13 @@ from ..core.config import DeskConfig
 from ..core.requests.intake import MailAnalysis, analyze, classify_mail, valid_address
 from ..core.links import StatusLinks
 from ..core.pages.session import Sessions, SigninLinks
+from ..core.requests.closure import starts_follow_up
 from ..core.requests.lifecycle import after_customer_message
 from ..core.requests.models import AttachmentRef, InboundOutcome, Message, Request
 from ..core.mail.outbound import acknowledgement, single_line, staff_notification
 from ..core.render import Templates
 from ..core.sla.targets import due_times
-from ..core.requests.tickets import ReplyAddresses, ticket_number, ticket_period
+from ..core.requests.tickets import ReplyAddresses, plain_subject, ticket_number, ticket_period
 from .answers import StaffReplies
 from .conversation import PREVIEW_CHARS, Conversation
 from .outbox import Outbox, message_seq as _seq
@@ -69,6 +70,7 @@ class NewRequest:
     attachments: list = field(default_factory=list)
     signature: str = ""
     """The signature block cut from the text (staff need the phone number in it)."""
+    follow_up_of: str | None = None
 
 
 Telemetry = Callable[[str], None]
@@ -197,19 +199,32 @@ class IntakeService:
 
     def _thread_or_create(self, analysis: MailAnalysis, raw_key: str, now: datetime, claim: str) -> InboundOutcome:
         request = self._find_thread(analysis)
+        follow_up_of = None
+        if request is not None and self._starts_follow_up(request, analysis, now):
+            follow_up_of, request = request.request_id, None
         if request is not None:
             at = self.table.reserve(claim, "reply", {"at": iso(now)})["at"]
             return self._thread(request, analysis, raw_key, at)
         mail = analysis.mail
         new = NewRequest(
             source="email", customer_email=analysis.customer, customer_name=mail.from_name,
-            subject=mail.subject, text=analysis.text or mail.text, language=analysis.language,
+            subject=(plain_subject(mail.subject) or mail.subject) if follow_up_of else mail.subject,
+            text=analysis.text or mail.text, language=analysis.language,
             classification=classify_mail(self.config, analysis), received_at=now,
             message_id=mail.message_id, in_reply_to=mail.message_id,
             references=tuple(mail.references), raw_key=raw_key, attachments=mail.attachments,
-            signature=analysis.signature,
+            signature=analysis.signature, follow_up_of=follow_up_of,
         )
         return self._open(new, claim)
+
+    def _starts_follow_up(self, request: Request, analysis: MailAnalysis, now: datetime) -> bool:
+        """The request's customer (not staff) writes about it after it was finished for good."""
+        if request.status not in ("resolved", "closed") or (analysis.customer or "") in self._staff_by_email:
+            return False
+        record = self.table.request_record(request.request_id) or {}
+        return starts_follow_up(request.status, since=record.get("status_since"),
+                                closed_reason=record.get("closed_reason"), now=now,
+                                reopen_days=self.config.closure.reopen_days)
 
     def _find_thread(self, analysis: MailAnalysis) -> Request | None:
         for request_id in analysis.reply_to_requests:
@@ -285,7 +300,7 @@ class IntakeService:
         current = (self.closure.customer_replied(request.request_id, at, seq) if self.closure is not None else
                    self.conversation.move_status(request.request_id, after_customer_message, at, seq,
                                                  by="customer")) or request
-        member = self.config.staff_member(current.assignee)
+        member = self.config.holder(current.assignee, current.department)
         notification = staff_notification(
             self.config, self.templates, current, member, event="customer_replied", text=analysis.text,
             reply_to=self.reply_addresses.for_staff(request.request_id, member.id), attachments=refs,
@@ -388,6 +403,7 @@ class IntakeService:
             due_first_response=due_at["first_response"], due_resolution=due_at["resolution"],
             reply_address=self.reply_addresses.for_request(ticket), missing_facts=list(c.missing_facts),
             facts={**c.facts, **(new.facts or {})}, phone=new.phone, raw_key=new.raw_key,
+            follow_up_of=new.follow_up_of,
         )
         if self.table.create_request(request):
             self.table.increment(f"open#{assignee.id}")
@@ -396,7 +412,8 @@ class IntakeService:
         self.conversation.keep(Message(ticket, "in", at, new.customer_email or "unknown", new.source, new.subject,
                                        new.text, new.message_id, refs, new.raw_key), seq)
         self.table.add_events(ticket, at, [
-            ("0", "received", {"source": new.source, "message_id": new.message_id}),
+            ("0", "received", {"source": new.source, "message_id": new.message_id,
+                               **({"follow_up_of": new.follow_up_of} if new.follow_up_of else {})}),
             ("1", "classified", {"category": c.category, "priority": c.priority, "language": new.language,
                                  "missing_facts": list(c.missing_facts)}),
             ("2", "assigned", {"assignee": assignee.id, "department": category.department,

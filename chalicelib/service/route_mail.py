@@ -50,12 +50,16 @@ class RouteMail:
 
     def task_mail(self, request: Request, route: RouteVersion, stage: StageSpec, cycle: int, person: str,
                   kind: str, at: str, ident: str = "") -> None:
+        """The task's mail to `person` (none once they are taken out of the config: the stage's
+        deadline brings its escalation to the manager)."""
         task = self.table.task(request.request_id, stage.id, cycle, person) or {}
         self._task_mail(request, route, stage, cycle, person, kind, at, ident, task.get("due") or at,
                         self.table.tasks(request.request_id), self.conversation.first_customer_text(request.request_id))
 
     def _task_mail(self, request: Request, route: RouteVersion, stage: StageSpec, cycle: int, person: str,
                    kind: str, at: str, ident: str, due: str, tasks: list[dict], text: str) -> None:
+        if person not in {m.id for m in self.config.staff}:
+            return
         member = self.config.staff_member(person)
         now = self.clock.now()
         urls = {a: self.links.url(TaskAction(request.request_id, stage.id, cycle, person, a), now)

@@ -100,7 +100,7 @@ class SlaDesk:
 
     def _remind(self, request: Request, target: str, due_text: str, now) -> None:
         at = iso(now)
-        member = self.config.staff_member(request.assignee)
+        member = self.config.holder(request.assignee, request.department)
         mail = sla_mail.reminder_mail(
             self.config, self.templates, request, member, target=target, due=parse_iso(due_text),
             zone=self.calendar.zone, reply_to=self.reply_addresses.for_staff(request.request_id, member.id),
@@ -112,7 +112,7 @@ class SlaDesk:
     def _red_zone(self, request: Request, target: str, due_text: str, now) -> None:
         at = iso(now)
         config = self.config
-        holder = config.staff_member(request.assignee)
+        holder = config.holder(request.assignee, request.department)
         manager = config.staff_member(config.department(holder.department).manager)
         people = config.staff_of(holder.department)
         loads = self.table.open_counts([m.id for m in people])
@@ -185,10 +185,7 @@ class SlaDesk:
             return "en"
 
     def _name(self, staff_id: str) -> str:
-        try:
-            return self.config.staff_member(staff_id).name
-        except StopIteration:
-            return staff_id
+        return self.config.staff_name(staff_id)
 
     def _first_text(self, request: Request) -> str:
         for m in self.table.messages(request.request_id, text=False):

@@ -95,3 +95,10 @@ def test_the_help_says_that_without_to_the_desk_is_embedded_and_stops_with_the_c
         main(["ingest", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "--to URL" in text and "embedded desk" in text and "stops when it ends" in text
+
+
+def test_export_on_its_own_embedded_desk_says_that_desk_is_new_and_how_to_read_a_running_one(capsys):
+    assert main(["export", "events"]) == 0
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "new embedded desk" in err and "--to http://127.0.0.1:8000" in err and "./rf simulate" in err

@@ -210,7 +210,7 @@ def test_a_reply_within_the_reopen_days_reopens_the_request(desk, clock):
     assert [(e["from"], e["to"]) for e in events(desk, outcome.request_id, "status_changed")][-1] == ("resolved", "open")
 
 
-def test_resolved_requests_are_closed_after_the_reopen_days_and_a_later_reply_keeps_them_closed(desk, client, clock):
+def test_resolved_requests_are_closed_after_the_reopen_days_and_a_later_reply_opens_a_follow_up(desk, client, clock):
     outcome, _ = resolve(desk)
     clock.advance(days=desk.service.config.closure.reopen_days - 1)
     run_schedule(client)
@@ -221,7 +221,42 @@ def test_resolved_requests_are_closed_after_the_reopen_days_and_a_later_reply_ke
     [closed] = [e for e in events(desk, outcome.request_id, "status_changed") if e["to"] == "closed"]
     assert closed["by"] == "desk" and closed["reason"] == "resolved"
     assert [m for m in desk.sent_to(CUSTOMER) if "closed" in m["message_id"]] == [], "a resolved request closes quietly"
-    assert customer_writes_again(desk, outcome).status == "closed"
+    follow_up = customer_writes_again(desk, outcome, "The next delivery has not arrived either.")
+    assert follow_up.outcome == "created" and follow_up.request_id != outcome.request_id
+    assert desk.service.table.get_request(outcome.request_id).status == "closed", "the finished request stays"
+    assert desk.service.table.get_request(follow_up.request_id).follow_up_of == outcome.request_id
+    assert desk.service.table.get_request(follow_up.request_id).subject == "Question: delivery to Rotterdam", \
+        "the old ticket's tag and the reply prefixes are not the new request's subject"
+    [received] = events(desk, follow_up.request_id, "received")
+    assert received["follow_up_of"] == outcome.request_id
+    assigned = [m for m in desk.sent() if follow_up.ticket in m["subject"] and m["to"] != [CUSTOMER]]
+    assert any(f"по закрытой заявке {outcome.ticket}" in m["text"] for m in assigned), "the assignee hears of the old one"
+    cookie, _ = sign_in(client, desk.service.signin_links.url(follow_up.assignee))
+    page = client.http.get(f"/staff/requests/{follow_up.request_id}", headers={"Cookie": cookie}).body
+    assert f'<a href="{outcome.request_id}">{outcome.request_id}</a>' in page.decode(), "the page links the old one"
+    ack = [m for m in desk.sent_to(CUSTOMER) if follow_up.ticket in m["subject"]]
+    assert ack, "the customer is told the new request's number"
+    again = customer_writes_again(desk, follow_up, "Any news?", mid="<c3@maasvlakte>")
+    assert (again.outcome, again.request_id) == ("threaded", follow_up.request_id), \
+        "a reply to the follow-up's mail joins the follow-up"
+
+
+def test_a_reply_long_after_the_resolution_opens_a_follow_up_before_the_desk_closed_it(desk, clock):
+    outcome, _ = resolve(desk)
+    clock.advance(days=desk.service.config.closure.reopen_days + 1)
+    result = customer_writes_again(desk, outcome, "Same question for the next order, please.")
+    assert result.outcome == "created" and result.request_id != outcome.request_id
+    assert desk.service.table.get_request(outcome.request_id).status == "resolved"
+    assert not events(desk, outcome.request_id, "reopened")
+
+
+def test_staff_writing_on_a_closed_request_adds_to_it(desk, client, clock):
+    outcome, staff = resolve(desk)
+    clock.advance(days=desk.service.config.closure.reopen_days + 1)
+    assert run_schedule(client)["closed_resolved"] == 1
+    result = reply_as_staff(desk, outcome, staff, "#note\r\nCustomer called, all fine.", "<s9@requestflow.example>")
+    assert result.request_id == outcome.request_id
+    assert desk.service.table.get_request(outcome.request_id).status == "closed"
 
 
 def test_a_request_waiting_on_the_customer_is_closed_once_with_a_notice_even_with_two_runs(desk, client, clock):

@@ -1,7 +1,9 @@
 """devstack/moto_speed.py: moto sped up answers exactly what plain moto answers. Queries (items,
 order, pages, counts, consumed capacity) after puts, updates that move an item between index
 partitions or out of a sparse index, deletes, batches and a cancelled transaction; the other
-responses as serialized; the item size limit at the same byte."""
+responses as serialized, failures included (conditions, update expressions refused for their clauses,
+paths or keys); the item size limit at the same byte. devstack/moto_direct.py: a DynamoDB call handed
+straight to moto's handler gets what the same call gets over moto's stubbed HTTP, answers and errors."""
 from __future__ import annotations
 
 import random
@@ -154,17 +156,26 @@ def plain_moto(monkeypatch) -> None:
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
     from moto.dynamodb.models.table import Table
+    from moto.dynamodb.comparisons import ConditionExpressionParser
     from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node
     from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+    from moto.dynamodb.parsing.validators import UpdateExpressionValidator
 
     for owner, name in [(Table, "query"), (Table, "all_items"), (Table, "put_item"), (Table, "delete_item"),
                         (DynamoDBBackend, "update_item"), (ResponseSerializer, "get_value"), (Item, "__init__"),
                         (LimitedSizeDict, "__setitem__"), (DynamoType, "size"), (responses, "method_names_from_class"),
-                        (DepthFirstTraverser, "traverse_node_recursively")]:
+                        (DepthFirstTraverser, "traverse_node_recursively"),
+                        (ConditionExpressionParser, "_lex_condition_expression"),
+                        (UpdateExpressionValidator, "__init__"), (UpdateExpressionValidator, "validate")]:
         patched = owner.__dict__[name]
         monkeypatch.setattr(owner, name, patched.__wrapped__)
     monkeypatch.setattr(UpdateExpressionParser, "make", classmethod(UpdateExpressionParser.__dict__["make"].__func__.__wrapped__))
+    monkeypatch.setattr(responses.BaseResponse, "_enrich_response",
+                        staticmethod(responses.BaseResponse.__dict__["_enrich_response"].__wrapped__.__wrapped__))
     monkeypatch.delattr(Node, "__deepcopy__")
+    from moto.dynamodb.parsing.reserved_keywords import ReservedKeywords
+
+    monkeypatch.setattr(ReservedKeywords, "KEYWORDS", list(ReservedKeywords.get_reserved_keywords()))
 
 
 def _all_pages(table, query: dict) -> list[dict]:
@@ -222,11 +233,38 @@ def _responses(desk) -> list:
                                           ReturnValuesOnConditionCheckFailure="ALL_OLD"),
                     lambda: desk.update_item(Key=key, UpdateExpression="SET n = nowhere + :one",
                                              ExpressionAttributeValues={":one": 1}),
-                    lambda: desk.update_item(Key=key, UpdateExpression="SET PK = :x", ExpressionAttributeValues={":x": "y"})):
+                    lambda: desk.update_item(Key=key, UpdateExpression="SET PK = :x", ExpressionAttributeValues={":x": "y"}),
+                    lambda: desk.update_item(Key=key, UpdateExpression="SET PK = :x", ExpressionAttributeValues={":x": "y"}),
+                    lambda: desk.update_item(Key=key, UpdateExpression="SET #k = :x", ExpressionAttributeValues={":x": "y"},
+                                             ExpressionAttributeNames={"#k": "note"}),
+                    lambda: desk.update_item(Key=key, UpdateExpression="SET #k = :x", ExpressionAttributeValues={":x": "y"},
+                                             ExpressionAttributeNames={"#k": "SK"}),
+                    lambda: desk.update_item(Key=key, UpdateExpression="SET a = :x SET b = :x",
+                                             ExpressionAttributeValues={":x": "y"}),
+                    lambda: desk.update_item(Key=key, UpdateExpression="SET deep.b = :x, deep = :x",
+                                             ExpressionAttributeValues={":x": "y"}),
+                    lambda: desk.update_item(Key=key, UpdateExpression="SET n = :x", ConditionExpression="#s = :old",
+                                             ExpressionAttributeNames={"#s": "status"},
+                                             ExpressionAttributeValues={":x": 5, ":old": "closed"},
+                                             ReturnValuesOnConditionCheckFailure="ALL_OLD"),
+                    lambda: desk.update_item(Key=key, UpdateExpression="SET n = :x", ConditionExpression="#s = :old",
+                                             ExpressionAttributeNames={"#s": "status"},
+                                             ExpressionAttributeValues={":x": 5, ":old": "open"}, ReturnValues="UPDATED_NEW"),
+                    lambda: desk.put_item(Item={**key, "n": 2}, ConditionExpression="attribute_exists(PK) AND n = :x",
+                                          ExpressionAttributeValues={":x": 9}),
+                    lambda: desk.put_item(Item={**key, "n": 2}, ConditionExpression="attribute_exists(PK) AND (n = :x",
+                                          ExpressionAttributeValues={":x": 9}),
+                    lambda: desk.update_item(Key=key, UpdateExpression="SET status = :x",
+                                             ExpressionAttributeValues={":x": "y"}),
+                    lambda: desk.put_item(Item={**key, "n": 2}, ConditionExpression="attribute_exists(name)"),
+                    lambda: desk.delete_item(Key=key, ConditionExpression="n IN (:a, :b)",
+                                             ExpressionAttributeValues={":a": 1, ":b": 2}, ReturnValues="ALL_OLD")):
         try:
-            attempt()
+            answers.append(attempt())
         except client.exceptions.ClientError as exc:
             answers.append({k: v for k, v in exc.response.items() if k != "ResponseMetadata"})
+        except ValueError as exc:  # moto's own refusal of an unbalanced condition
+            answers.append((type(exc).__name__, str(exc)))
     for answer in answers:
         if isinstance(answer, dict):
             answer.pop("ResponseMetadata", None)
@@ -278,3 +316,115 @@ def test_an_item_is_refused_for_its_size_at_the_same_byte(tables, monkeypatch, r
         plain_moto(plain)
         assert outcome() == sped_up
     assert (sped_up == "stored") == (room == 0)
+
+
+# --- devstack/moto_direct.py ------------------------------------------------------------------------
+
+def _create_desk(dynamodb):
+    return dynamodb.create_table(
+        TableName="direct", BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("PK", "SK", "GSI1PK")],
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+        GlobalSecondaryIndexes=[_gsi("by_customer", "GSI1PK", "SK", {"ProjectionType": "ALL"})],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+
+
+def _a_desk_day(table, client) -> list:
+    """Writes, reads, pages, conditions that hold and fail, a cancelled transaction, refusals."""
+    answers: list = []
+
+    def call(action):
+        try:
+            answer = action()
+        except client.exceptions.ClientError as exc:
+            answer = {"raised": type(exc).__name__, **exc.response}
+        answer.pop("ResponseMetadata", None)
+        answers.append(answer)
+
+    for i in range(12):
+        call(lambda i=i: table.put_item(Item={"PK": f"REQ#{i % 3}", "SK": f"MSG#{i:03d}", "GSI1PK": f"CUST#{i % 2}",
+                                              "n": i, "raw": bytes([i, 255]), "tags": {"a", f"t{i}"}},
+                                        ConditionExpression="attribute_not_exists(PK)"))
+    call(lambda: table.put_item(Item={"PK": "REQ#0", "SK": "MSG#000"}, ConditionExpression="attribute_not_exists(PK)",
+                                ReturnValuesOnConditionCheckFailure="ALL_OLD"))
+    call(lambda: table.get_item(Key={"PK": "REQ#1", "SK": "MSG#001"}, ConsistentRead=True))
+    call(lambda: table.get_item(Key={"PK": "REQ#1", "SK": "nothing"}))
+    call(lambda: table.update_item(Key={"PK": "REQ#1", "SK": "MSG#001"}, UpdateExpression="SET #s = :s ADD n :one",
+                                   ConditionExpression="n < :max", ExpressionAttributeNames={"#s": "status"},
+                                   ExpressionAttributeValues={":s": "open", ":one": 1, ":max": 5}, ReturnValues="ALL_NEW"))
+    call(lambda: table.update_item(Key={"PK": "REQ#1", "SK": "MSG#001"}, UpdateExpression="SET #s = :s",
+                                   ConditionExpression="#s = :other", ExpressionAttributeNames={"#s": "status"},
+                                   ExpressionAttributeValues={":s": "x", ":other": "closed"},
+                                   ReturnValuesOnConditionCheckFailure="ALL_OLD"))
+    call(lambda: table.update_item(Key={"PK": "REQ#1", "SK": "MSG#001"}, UpdateExpression="SET PK = :s",
+                                   ExpressionAttributeValues={":s": "x"}))
+    call(lambda: table.query(KeyConditionExpression=Key("PK").eq("REQ#0"), Limit=2, ScanIndexForward=False))
+    call(lambda: table.query(IndexName="by_customer", KeyConditionExpression=Key("GSI1PK").eq("CUST#1"),
+                             FilterExpression=Attr("n").gt(3), ReturnConsumedCapacity="TOTAL"))
+    call(lambda: table.query(KeyConditionExpression=Key("PK").eq("REQ#0"), Select="COUNT",
+                             ExclusiveStartKey={"PK": "REQ#0", "SK": "MSG#003"}))
+    call(lambda: table.scan(FilterExpression=Attr("tags").contains("t4")))
+    call(lambda: client.transact_write_items(TransactItems=[
+        {"Put": {"TableName": "direct", "Item": {"PK": {"S": "REQ#9"}, "SK": {"S": "META"}},
+                 "ConditionExpression": "attribute_not_exists(PK)"}},
+        {"Update": {"TableName": "direct", "Key": {"PK": {"S": "REQ#0"}, "SK": {"S": "MSG#000"}},
+                    "UpdateExpression": "SET n = :n", "ConditionExpression": "n = :was",
+                    "ExpressionAttributeValues": {":n": {"N": "1"}, ":was": {"N": "7"}}}}]))
+    call(lambda: client.transact_write_items(TransactItems=[
+        {"Put": {"TableName": "direct", "Item": {"PK": {"S": "REQ#9"}, "SK": {"S": "META"}},
+                 "ConditionExpression": "attribute_not_exists(PK)"}}]))
+    call(lambda: client.batch_get_item(RequestItems={"direct": {"Keys": [
+        {"PK": {"S": "REQ#9"}, "SK": {"S": "META"}}, {"PK": {"S": "REQ#2"}, "SK": {"S": "MSG#002"}}]}}))
+    call(lambda: table.delete_item(Key={"PK": "REQ#2", "SK": "MSG#002"}, ReturnValues="ALL_OLD"))
+    call(lambda: table.put_item(Item={"PK": "REQ#2", "SK": "MSG#099"}, ReturnValues="UPDATED_NEW"))
+    call(lambda: client.get_item(TableName="missing", Key={"PK": {"S": "x"}, "SK": {"S": "y"}}))
+    return answers
+
+
+def test_a_call_handed_to_moto_directly_is_answered_as_over_its_stubbed_http():
+    from devstack.moto_direct import answer_dynamodb_directly
+
+    make_moto_writes_atomic()
+    make_moto_transactions_cheap()
+    moto_speed.speed_up_moto()
+    with mock_aws():
+        over_http = boto3.session.Session(region_name=REGION)
+        direct = boto3.session.Session(region_name=REGION)
+        answer_dynamodb_directly(direct)
+        sent: list[str] = []
+        for session in (over_http, direct):
+            session.events.register("before-send.dynamodb", lambda request, **_: sent.append(request.url))
+        table = _create_desk(over_http.resource("dynamodb"))
+        by_http = _a_desk_day(table, over_http.client("dynamodb"))
+        assert sent, "the plain session's calls went to moto's stubber"
+        table.delete()
+        _create_desk(over_http.resource("dynamodb"))
+        sent.clear()
+        by_hand = _a_desk_day(direct.resource("dynamodb").Table("direct"), direct.client("dynamodb"))
+        assert not sent, "the direct session's calls did not take the HTTP way"
+    assert by_hand == by_http
+    raised = [a["raised"] for a in by_hand if "raised" in a]
+    assert raised == ["ConditionalCheckFailedException", "ConditionalCheckFailedException", "ClientError",
+                      "TransactionCanceledException", "ClientError", "ResourceNotFoundException"]
+    assert by_hand[12]["Item"]["PK"] == {"S": "REQ#0"}, "the failed condition's item came back"
+    assert by_hand[13]["Item"]["raw"].value == bytes([1, 255])
+    assert [r["Code"] for r in by_hand[22]["CancellationReasons"]] == ["None", "ConditionalCheckFailed"]
+
+
+def test_s3_answers_by_the_urls_a_reload_gives(monkeypatch):
+    """S3's URL table is reloaded only when MOTO_S3_CUSTOM_ENDPOINTS changes: a custom endpoint set
+    later is still answered, and one taken away no longer is."""
+    from moto.s3.models import s3_backends
+
+    moto_speed.speed_up_moto()
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket="inbound", CreateBucketConfiguration={"LocationConstraint": REGION})
+        s3.put_object(Bucket="inbound", Key="inbound/a", Body=b"mail")
+        assert s3.get_object(Bucket="inbound", Key="inbound/a")["Body"].read() == b"mail"
+        backend = s3_backends["123456789012"]["aws"]
+        assert not any("custom.example" in url for url in backend.urls)
+        monkeypatch.setenv("MOTO_S3_CUSTOM_ENDPOINTS", "https://s3.custom.example")
+        assert any("custom.example" in url for url in backend.urls)
+        monkeypatch.delenv("MOTO_S3_CUSTOM_ENDPOINTS")
+        assert not any("custom.example" in url for url in backend.urls)

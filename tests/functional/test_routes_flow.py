@@ -633,6 +633,27 @@ def test_a_stage_message_delivered_twice_changes_nothing_the_second_time(desk, c
     assert desk.open_tasks(rid, "summarize") == ["sergey"]
 
 
+def test_a_timer_wake_delivered_twice_reminds_once(desk):
+    """SQS may hand the same wake to the handler twice: the approvers get one reminder, not two."""
+    rid = new_order(desk, "We need 14 rolls per month.", "wake@depot.example")["ticket"]
+    assert desk.wait_open(rid, "approve", 2) == ["maria", "olga"]
+    waiting = desk.stack.desk.table.stage(rid, "approve", 1)
+    view = desk.view(rid)
+    body = {"event": "wake", "token": "wake-token-of-this-test", "request_id": rid, "route": "order_approval",
+            "version": view["route"]["version"], "stage": "approve",
+            "ctx": {"stage": "approve", "cycle": 1, "started": waiting["started_at"], "due": waiting["due"]}}
+    with aws_tokens(desk, closed=[body["token"]]):
+        assert desk.stack.desk.approvals.on_machine_message(body) == "remind"
+        once = len(desk.sent())
+        assert desk.stack.desk.approvals.on_machine_message(body) == "remind"
+    assert len(desk.sent()) == once
+    reminders = [m for m in desk.sent() if rid.lower() in (m["message_id"] or "") and ".r1." in m["message_id"]]
+    assert len(reminders) == 2
+    assert [p for p in ("maria", "olga") if any(f"{p}@requestflow.example" in m["to"] for m in reminders)] == [
+        "maria", "olga"]
+    assert {t["person"]: t["reminders_sent"] for t in desk.view(rid)["tasks"]} == {"maria": 1, "olga": 1}
+
+
 def test_a_rejection_delivered_twice_opens_one_cycle(desk, client):
     rid = new_order(desk, "We need 15 rolls per month.", "again@depot.example")["ticket"]
     decide(desk, client, rid, "approve", 2, "approve")

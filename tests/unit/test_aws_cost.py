@@ -44,6 +44,16 @@ def test_the_ratio_is_the_whole_bill_over_the_ses_cost_of_the_mail_sent():
     assert math.isinf(cost.ratio(cost.Counts(sfn_transitions=4), 512))
 
 
+def test_the_shape_of_the_design_leaves_what_storage_and_compute_may_cost():
+    # 1,000 orders: 8 mails sent and 1 received each, 4 transitions, 12 clicks' requests.
+    counts = cost.Counts(ses_sent=8000, ses_received=1000, sfn_transitions=4000, api_requests=12_000,
+                         dynamodb_wru=100_000)
+    table = cost.rows(counts, 512)
+    assert cost.shape_cost(table) == pytest.approx(0.10 + 0.10 + 0.042)
+    assert cost.headroom(table, cost.floor(counts)) == pytest.approx(0.3 * 0.80 - 0.242)
+    assert cost.headroom(table, cost.floor(counts)) < 0
+
+
 def test_counts_for_fewer_requests_scale_linearly():
     counted = cost.Counts(lambda_invocations=17, sfn_transitions=4, ses_sent=10, dynamodb_wru=2.5)
     scaled = counted.scaled(250)

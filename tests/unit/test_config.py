@@ -227,3 +227,12 @@ def test_a_fresh_process_without_a_snapshot_validates_with_pydantic(desk_toml):
 
     assert "pydantic" in seen["pydantic"]
     assert seen["address"] == "desk@requestflow.example"
+
+
+def test_a_request_of_someone_taken_out_of_the_config_is_held_by_their_departments_manager():
+    config = load_config(DEFAULT_CONFIG)
+    assert config.holder("ivan", "sales").id == "ivan"
+    assert config.holder("gone", "sales").id == config.department("sales").manager
+    assert config.holder("gone", "quality").id == config.department("quality").manager
+    assert config.holder("gone", "no-such-department").id == config.departments[0].manager
+    assert (config.staff_name("ivan"), config.staff_name("gone")) == ("Ivan Petrov", "gone")

@@ -7,7 +7,7 @@ import pytest
 
 from chalicelib.core.clock import iso
 from chalicelib.core.config import ConfigError, load_config, parse_config
-from chalicelib.core.requests.closure import after_customer_reply
+from chalicelib.core.requests.closure import after_customer_reply, starts_follow_up
 from chalicelib.core.requests.models import Request
 from chalicelib.core.requests.survey import BadSurveyLink, SurveyLinks, outcome_view, score_of, survey_view
 from chalicelib.settings import DEFAULT_CONFIG
@@ -83,6 +83,18 @@ def test_a_reply_reopens_within_the_reopen_days_only():
     assert after_customer_reply("closed", since=RESOLVED, **{**week, "closed_reason": "resolved"}) == "closed"
     assert after_customer_reply("waiting_customer", since=RESOLVED, **week) == "open"
     assert after_customer_reply("new", since=RESOLVED, **week) == "new"
+
+
+def test_mail_about_a_request_finished_for_good_opens_a_follow_up():
+    week = dict(now=NOW + timedelta(days=6), reopen_days=7, closed_reason=None)
+    later = {**week, "now": NOW + timedelta(days=8)}
+    assert not starts_follow_up("resolved", since=RESOLVED, **week), "it reopens instead"
+    assert starts_follow_up("resolved", since=RESOLVED, **later)
+    assert starts_follow_up("closed", since=RESOLVED, **{**week, "closed_reason": "resolved"})
+    assert not starts_follow_up("closed", since=RESOLVED, **{**week, "closed_reason": "no_customer_reply"})
+    assert starts_follow_up("closed", since=RESOLVED, **{**later, "closed_reason": "no_customer_reply"})
+    for status in ("new", "open", "waiting_customer", "in_approval"):
+        assert not starts_follow_up(status, since=RESOLVED, **later)
 
 
 def test_the_default_config_has_the_documented_survey_and_closure_settings():

@@ -431,6 +431,8 @@ def _decode(data: bytes, declared: str | None, prefer: str | None = None) -> tup
     high = _high_count(data)
     utf8_first = not strong or high >= (_UTF8_TRUST_MULTIBYTE if codec in _MULTIBYTE else _UTF8_TRUST_SINGLE)
     if utf8_first and (text := _strict(data, "utf-8")) is not None:
+        if (undone := _undouble(text, prefer or (codec if strong else None))) is not None:
+            return undone, "text encoded twice, repaired", "utf-8"
         return text, (None if codec in (None, "utf-8") else f"declared {declared}, decoded as utf-8"), "utf-8"
     if codec in _MULTIBYTE:
         for candidate in (codec, "big5hkscs") if codec == "cp950" else (codec,):
@@ -475,6 +477,40 @@ def _decode(data: bytes, declared: str | None, prefer: str | None = None) -> tup
         return data.decode("utf-8", "replace").replace("\ufffd", ""), "invalid utf-8 bytes dropped", "utf-8"
     fallback = codec if codec and codec not in _MULTIBYTE else "cp1252"
     return _lossy(data, fallback), f"charset unknown, decoded as {fallback}", fallback
+
+
+# Text read as windows-1252 (or ISO-8859-1) and written out as UTF-8 again, by a web form, a CMS or a
+# PHP mailer: UTF-8 twice ("Ð”Ð¾Ð±Ñ€Ñ‹Ð¹" for "Добрый", "ä½ å¥½" for "你好", "Ã©" for "é"), or
+# windows-1251 / GBK / Big5 bytes turned into Latin letters ("Äîáðûé äåíü", "ÄãºÃ")
+_CP1252_BYTE = {bytes([b]).decode("cp1252"): b for b in range(0x80, 0x100) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
+_CONTINUATION = "".join(sorted(
+    {bytes([b]).decode("cp1252", "requestflow-c1") for b in range(0x80, 0xC0)} | {chr(b) for b in range(0x80, 0xC0)}
+))
+_DOUBLED = re.compile(f"[\\u00c2-\\u00f4][{re.escape(_CONTINUATION)}]")
+_DOUBLED_MIN = 2
+_LATIN1_LETTER = re.compile("[\u00c0-\u00ff]")
+
+
+def _undouble(text: str, prefer: str | None = None) -> str | None:
+    """The text before it was read as windows-1252 and encoded as UTF-8 again, or None when it was not."""
+    doubled = len(_DOUBLED.findall(text)) >= _DOUBLED_MIN
+    legacy = len(_LATIN1_LETTER.findall(text)) >= _RU_MIN_SWITCH_LETTERS and not _latin_plausible(text)
+    if not (doubled or legacy):
+        return None
+    out = bytearray()
+    for ch in text:
+        code = ord(ch)
+        if code < 0x100:
+            out.append(code)
+        elif (byte := _CP1252_BYTE.get(ch)) is not None:
+            out.append(byte)
+        else:
+            return None
+    data = bytes(out)
+    undone = _strict(data, "utf-8") if doubled else None
+    if undone is None and legacy and (codec := _guess(data, prefer)) is not None:
+        undone = _strict(data, codec)
+    return undone if undone is not None and undone != text else None
 
 
 _JIS_ESCAPE = re.compile(rb"\x1b(\$[@B]|\$\(D|\([BJI])")
@@ -795,6 +831,8 @@ class _Ctx:
     defects: list[str] = field(default_factory=list)
     charset: str | None = None
     """The codec the first 8-bit body text was read with: a hint for raw 8-bit header bytes."""
+    inline_files: list[tuple[Message, str]] = field(default_factory=list)
+    """Named text parts shown inline (part, 'text/plain'|'text/html'): the body when nothing else is."""
 
     def note(self, text: str) -> None:
         if text not in self.defects:
@@ -923,14 +961,35 @@ def _walk(part: Message, depth: int, ctx: _Ctx) -> list[tuple[str, str]]:
         return [seg for result in results for seg in result]
     bare = not _raw_header(part, "content-type").strip()
     if ctype.startswith("multipart/"):
+        unfolded = _unfolded_boundary(part, ctype)
+        if unfolded is not None:
+            return _walk(unfolded, depth + 1, ctx)
         ctx.note("multipart boundary not found; body treated as text")
         ctype, bare = "text/plain", True
     disposition = _raw_header(part, "content-disposition").split(";", 1)[0].strip().lower()
     name = _filename(part, ctx.charset)
     if ctype in ("text/plain", "text/html") and disposition != "attachment" and not name:
         return _text_part(part, ctype, bare, ctx)
+    if ctype in ("text/plain", "text/html") and disposition == "inline":
+        ctx.inline_files.append((part, ctype))
     _attach(part, ctype, _payload(part, ctx), ctx, name)
     return []
+
+
+def _unfolded_boundary(part: Message, ctype: str) -> Message | None:
+    """The multipart again, when its boundary parameter was folded across lines inside the quotes
+    (Outlook 2000: 'boundary="----=_NextPart' / ' _000_0002…"'), which leaves the parser no delimiter."""
+    boundary = part.get_param("boundary")
+    if not isinstance(boundary, str) or not re.search(r"[\r\n]", boundary) or not isinstance(part._payload, str):
+        return None
+    body = part._payload.encode("ascii", "surrogateescape")
+    for fixed in (re.sub(r"\r?\n|\r", "", boundary), re.sub(r"\s+", "", boundary)):
+        if fixed and ("--" + fixed).encode("ascii", "surrogateescape") in body:
+            head = f'Content-Type: {ctype}; boundary="{fixed}"\r\n\r\n'.encode("ascii", "surrogateescape")
+            reparsed = BytesParser(policy=compat32).parsebytes(head + body)
+            if reparsed.is_multipart():
+                return reparsed
+    return None
 
 
 def _text_part(part: Message, ctype: str, bare: bool, ctx: _Ctx) -> list[tuple[str, str]]:
@@ -1143,12 +1202,21 @@ def _parse(raw: bytes) -> ParsedMail:
             setattr(mail, attr, [a for _, a in _addresses(values, ctx.charset) if a])
 
     mail.content_type = _content_type(msg)
-    mail.text = _body_text(segments or [])
+    mail.text = _body_text(segments or []) or _inline_text_file(ctx)
     mail.html = ctx.html
     mail.attachments = ctx.attachments
     mail.verdicts = _verdicts(headers)
     mail.defects = ctx.defects
     return mail
+
+
+def _inline_text_file(ctx: _Ctx) -> str:
+    """The text of a message whose only text is a named part shown inline (Netscape, Apple Mail and
+    web forms put the body into "Content-Disposition: inline; filename=…"); the file stays attached."""
+    for part, ctype in ctx.inline_files[:1]:
+        scratch = _Ctx()
+        return _body_text(_text_part(part, ctype, False, scratch))
+    return ""
 
 
 def _return_path(value: str) -> str | None:

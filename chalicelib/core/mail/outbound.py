@@ -162,6 +162,7 @@ def staff_notification(config: DeskConfig, templates: Templates, request: Reques
         "staff_name": member.name,
         "event": event,
         "ticket": request.ticket,
+        "follow_up_of": request.follow_up_of,
         "customer": single_line(sender or f"{request.customer_name} <{request.customer_email or '-'}>", 300),
         "phone": single_line(request.phone or "", 60),
         "category": category.name.get(lang),

@@ -19,6 +19,14 @@ _ORIGINAL = re.compile(
     re.I,
 )
 _RULE = re.compile(r"^\s*(_{8,}|-{8,}|={8,})\s*$")
+# the footer a list server puts under each message, below a rule: Mailman's "riak-users mailing list",
+# Google Groups' "You received this message because you are subscribed to …"
+_LIST_FOOTER = re.compile(
+    r"^\s*\S.{0,60}\b(?:mailing list|list ?serv|рассылк[аи])\s*$|^\s*(?:you received this (?:message|email) because you are"
+    r" subscribed|to unsubscribe from this (?:group|list)|вы получили это (?:сообщение|письмо), (?:так как|потому что) "
+    r"подписаны)",
+    re.I,
+)
 _SHORT_RULE = re.compile(r"^\s*[-_=*]{3,}\s*$")  # only a separator when a header block follows it
 _FORWARD_WORDS = (
     r"forwarded message|begin forwarded message|пересылаемое сообщение|переадресованное сообщение"
@@ -134,8 +142,16 @@ _ATTR_MAX = 400  # characters: a longer line is prose, not an attribution
 _DECORATION = "-=_* \t"
 # a weak attribution names the quoted author last: "вт, 3 нояб. 2026 г. в 10:15, Desk <desk@x.ru>:"
 _ADDRESS_LAST = re.compile(r"(?:<\s*[^\s<>@]+@[^\s<>]+\s*>|\(\s*[^\s()@]+@[^\s()]+\s*\)|\[mailto:[^\]\s]+\])\s*[:：]$")
+# Gmail's attribution in Chinese, Japanese and Korean settings has no verb and no colon:
+# "2026/11/3 Desk <desk@x.example>", "2026-11-03 10:15 GMT+08:00 王伟 <w@x.example>"
+_DATE_NAME_ADDRESS = re.compile(r"^(?:19|20)\d\d[/.-]\d{1,2}[/.-]\d{1,2}\b.{1,80}<[^\s<>@]+@[^\s<>]+>$")
 _OPEN_ADDRESS = re.compile(r"<[^\s<>@]+@[^\s<>]+$")
 _ADDRESS_CLOSE = re.compile(r"^\s*>\s*[:：]?\s*$")
+# pieces of a quoted link the sender's client wrapped onto a line without '>': "(https://x.example/t/1) >",
+# or the rest of "View ticket (https://x.example/action" on the next line: "_nonce=3dd518)"
+_LINK_PIECE = re.compile(r"^[(<\[](?:https?://|www\.)\S+?[)>\]](?:\s*>)?$", re.I)
+_OPEN_LINK = re.compile(r"[(<\[](?:https?://|www\.)[^\s)>\]]*$", re.I)
+_LINK_TAIL = re.compile(r"^[^\s()<>\[\]]+[)>\]](?:\s*>)?$")
 _WRAP_WIDTH = 60  # a quoted line this long may have been wrapped by the sender's client
 _EMAIL = re.compile(r"[^\s<>()\[\],;:\"]+@[^\s<>()\[\],;:\"]+\.[^\s<>()\[\],;:\"]+")
 # how mail clients write the quoted author's address: "Name <a@b.example>", "< mailto:a@b.example >",
@@ -259,6 +275,7 @@ _HAN_SURNAMES = frozenset(
 """The first character of most Chinese names (compound surnames begin with 欧, 司, 诸, 上)."""
 _HANGUL_SURNAMES = frozenset("김이박최정강조윤장임한오서신권황안송류전홍고문양손배백허유남심노하곽성차주우구민진지엄"
                              "채원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용")
+_DASHED_NAME = re.compile(r"^(?:-(?=[^\s-])|--\s?|[—–~]\s?)(\S.*)$")  # "- Bread" is a list item, "-Sam" a name
 _NAME_PARTICLES = frozenset("de da di do dos das del della der den van von vom zu ten ter te la le du af y e".split())
 _CLOSE_BRACKETS = (")", "）", "」", "»", "\"", "”")
 
@@ -388,6 +405,8 @@ def _attribution(text: str) -> str | None:
                 return "strong"  # the verb inside: "Op 3 nov. 2026 10:00 schreef X <a>:"
     if colon and _ATTR_HINT.search(core):
         return "weak"
+    if _DATE_NAME_ADDRESS.match(core):
+        return "weak"
     return None
 
 
@@ -462,6 +481,8 @@ def _scan(lines: list[str], quoted: list[bool], forwarded: bool = False) -> tupl
             i += 1
             continue
         if _ORIGINAL.match(line):
+            return i, drop, boundary
+        if _RULE.match(line) and (nxt := _next_content(lines, i + 1)) is not None and _LIST_FOOTER.match(lines[nxt]):
             return i, drop, boundary
         if _header_block(lines, i):
             if not forwarded and not _after_forward_marker(lines, i):
@@ -550,12 +571,15 @@ def _ends_paragraph(line: str) -> bool:
 
 
 def _strip_name(lines: list[str]) -> list[str]:
-    """Drop the author's bare name left as the last paragraph under finished text ("…works for us.\n\nSam")."""
+    """Drop the author's bare name left as the last paragraph under finished text ("…works for us.\n\nSam",
+    "…works for us.\n\n-Sam", "— Иван")."""
     content = [i for i, ln in enumerate(lines) if ln.strip()]
     if len(content) < 2:
         return lines
     last, above = content[-1], content[-2]
-    if last - above > 1 and _name_line(lines[last].strip()) and _ends_paragraph(lines[above]):
+    signed = _DASHED_NAME.match(lines[last].strip())
+    name = signed.group(1) if signed else lines[last].strip()
+    if last - above > 1 and _name_line(name) and _ends_paragraph(lines[above]):
         return lines[:last]
     return lines
 
@@ -674,9 +698,12 @@ def _quoted_lines(lines: list[str]) -> list[bool]:
     quoted = [bool(_QUOTED.match(ln)) for ln in lines]
     for i in range(1, len(lines) - 1):
         above, line = lines[i - 1].rstrip(), lines[i].strip()
+        if not (quoted[i - 1] and not quoted[i] and quoted[i + 1]):
+            continue
         if (
-            quoted[i - 1] and not quoted[i] and line[:1].islower() and len(above) >= _WRAP_WIDTH
-            and not above.endswith((*_SENTENCE_END, ":", ";")) and quoted[i + 1]
+            (line[:1].islower() and len(above) >= _WRAP_WIDTH and not above.endswith((*_SENTENCE_END, ":", ";")))
+            or _LINK_PIECE.match(line)
+            or (_OPEN_LINK.search(above) and _LINK_TAIL.match(line))
         ):
             quoted[i] = True
     return quoted

@@ -41,7 +41,7 @@ def due_of(request: Request) -> tuple[str, str]:
 
 
 def _staff_name(config: DeskConfig, staff_id: str | None) -> str:
-    return next((m.name for m in config.staff if m.id == staff_id), staff_id or "")
+    return config.staff_name(staff_id) if staff_id else ""
 
 
 def work_item(config: DeskConfig, request: Request, lang: str, now: datetime) -> dict:
@@ -166,6 +166,7 @@ def request_view(config: DeskConfig, request: Request, messages: list[dict], eve
     return {
         "request_id": request.request_id,
         "ticket": request.ticket,
+        "follow_up_of": request.follow_up_of or "",
         "subject": request.subject,
         "status": word(texts.STATUS, request.status, lang),
         "status_code": request.status,

@@ -39,6 +39,15 @@ def after_customer_reply(status: str, *, since: str | None, closed_reason: str |
     return after_customer_message(status)
 
 
+def starts_follow_up(status: str, *, since: str | None, closed_reason: str | None, now: datetime,
+                     reopen_days: int) -> bool:
+    """A customer's mail about a finished request that it does not reopen (closed, or resolved longer
+    ago than `reopen_days`) opens a new request that refers to the old one: on the old one it would
+    sit where nobody looks."""
+    return status in ("resolved", "closed") and after_customer_reply(
+        status, since=since, closed_reason=closed_reason, now=now, reopen_days=reopen_days) == status
+
+
 TEXTS = {
     "en": {"dear": "Dear {name},", "customer": "customer",
            "closed": "we have not heard from you about your request {ticket} (“{subject}”) for {days} days, "

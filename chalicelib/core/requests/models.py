@@ -51,6 +51,8 @@ class Request:
     """Since when the SLA clock stands still (the request waits for the customer)."""
     sla_paused_minutes: float = 0
     """Business minutes the request waited for the customer, already added to its due times."""
+    follow_up_of: str | None = None
+    """The finished request the customer wrote about again, when that mail opened this one."""
 
 
 @dataclass

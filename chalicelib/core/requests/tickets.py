@@ -28,11 +28,15 @@ def tags_in(subject: str) -> list[str]:
     return [m.group(1).upper() for m in _TAG.finditer(subject or "")]
 
 
+def plain_subject(subject: str) -> str:
+    """The subject without ticket tags and reply prefixes ('Re:', 'Fwd:', 'Ответ:', '回复：')."""
+    clean = _TAG.sub("", subject or "").strip()
+    return re.sub(r"^(?:(?:re|fwd?|aw|ответ|回复|答复)\s*[:：]\s*)+", "", clean, flags=re.IGNORECASE).strip()
+
+
 def tagged_subject(ticket: str, subject: str) -> str:
     """The subject with our tag in front, once; prefixes like 'Re:' dropped."""
-    clean = _TAG.sub("", subject or "").strip()
-    clean = re.sub(r"^(?:(?:re|fwd?|aw|ответ|回复|答复)\s*[:：]\s*)+", "", clean, flags=re.IGNORECASE).strip()
-    return f"{subject_tag(ticket)} {clean}".strip()
+    return f"{subject_tag(ticket)} {plain_subject(subject)}".strip()
 
 
 class ReplyAddresses:

@@ -112,7 +112,7 @@ def escalation_mail(config: DeskConfig, templates: Templates, request: Request, 
     view = {"lang": lang, "desk_name": config.desk.name, "staff_name": manager.name, "ticket": request.ticket,
             "subject": single_line(request.subject, 300), "route": route.label(lang), "stage": stage.label(lang),
             "cycle": cycle, "due": due[:16].replace("T", " ") + " UTC",
-            "waiting": [config.staff_member(p).name for p in waiting], "open_url": open_url}
+            "waiting": [config.staff_name(p) for p in waiting], "open_url": open_url}
     domain = config.desk.mail_domain
     key = f"{request.request_id}.{stage.id}.{cycle}.{manager.id}{ident}"
     return Outbound(

@@ -79,7 +79,7 @@ def red_zone_mail(config: DeskConfig, templates: Templates, request: Request, ma
 def least_loaded_colleague(config: DeskConfig, request: Request, loads: dict[str, int]) -> StaffMember | None:
     """Whom to give the request: the active colleague of the holder's department, speaking the
     customer's language, with the fewest open requests (ties: the order of the config)."""
-    holder = config.staff_member(request.assignee)
+    holder = config.holder(request.assignee, request.department)
     speaking = [m for m in config.staff_of(holder.department)
                 if m.id != holder.id and request.language in m.languages]
     return min(speaking, key=lambda m: loads.get(m.id, 0), default=None)
