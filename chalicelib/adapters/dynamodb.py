@@ -381,9 +381,10 @@ class DeskTable:
             return self._put_new(item)
         return self._put_event_with_aggregates(item, adds)
 
-    def add_events(self, request_id: str, at: str, events: list[tuple[str, str, dict]],
+    def add_events(self, request_id: str, at: str, events: list[tuple[str, dict]], seq: str = "",
                    request: dict | None = None) -> None:
-        """Write several events of one step, each once, as `add_event` does: (seq, event, data) each.
+        """Write several events of one step, each once, as `add_event` does: (event, data) each, the
+        n-th under the seq `<seq><n>`.
 
         With transactions, those with KPI contributions go in one TransactWriteItems, their
         contributions added up per aggregate item (received and classified count on the same desk
@@ -392,12 +393,13 @@ class DeskTable:
         transaction changes nothing and each is written on its own."""
         from ..core.kpi.contributions import Context, contributions, enrichment, needs
 
-        if not self._transactions or any("events" in needs(event, data) for _, event, data in events):
-            for seq, event, data in events:
-                self.add_event(request_id, at, seq, event, **data)
+        numbered = [(f"{seq}{n}", event, data) for n, (event, data) in enumerate(events)]
+        if not self._transactions or any("events" in needs(event, data) for _, event, data in numbered):
+            for key, event, data in numbered:
+                self.add_event(request_id, at, key, event, **data)
             return
         puts, plain, adds = [], [], []
-        for seq, event, data in events:
+        for key, event, data in numbered:
             wanted = needs(event, data)
             if "request" in wanted and request is None:
                 request = self._get(f"REQ#{request_id}", "META")
@@ -407,7 +409,7 @@ class DeskTable:
                 if "customer_requests" in wanted and request and request.get("customer_email"):
                     context.customer_requests = self.requests_of_customer(request["customer_email"])
             extra = {k: v for k, v in enrichment(event, data, context).items() if k not in data and v is not None}
-            item = {"PK": f"REQ#{request_id}", "SK": f"EVT#{at}#{seq}", "type": "event", "event": event,
+            item = {"PK": f"REQ#{request_id}", "SK": f"EVT#{at}#{key}", "type": "event", "event": event,
                     "at": at, **data, **extra}
             contributed = contributions(event, at, data, context)
             (puts if contributed else plain).append(item)
@@ -417,9 +419,9 @@ class DeskTable:
         if len(puts) == 1:
             self._put_event_with_aggregates(puts[0], adds)
         elif puts and not self._put_events_with_aggregates(puts, adds):
-            for seq, event, data in events:
-                if any(item["SK"] == f"EVT#{at}#{seq}" for item in puts):
-                    self.add_event(request_id, at, seq, event, **data)
+            for key, event, data in numbered:
+                if any(item["SK"] == f"EVT#{at}#{key}" for item in puts):
+                    self.add_event(request_id, at, key, event, **data)
 
     def _put_events_with_aggregates(self, items: list[dict], adds: list, attempts: int = 5) -> bool:
         """One TransactWriteItems of several new events and their merged contributions; False (nothing

@@ -412,12 +412,12 @@ class IntakeService:
         self.conversation.keep(Message(ticket, "in", at, new.customer_email or "unknown", new.source, new.subject,
                                        new.text, new.message_id, refs, new.raw_key), seq)
         self.table.add_events(ticket, at, [
-            ("0", "received", {"source": new.source, "message_id": new.message_id,
-                               **({"follow_up_of": new.follow_up_of} if new.follow_up_of else {})}),
-            ("1", "classified", {"category": c.category, "priority": c.priority, "language": new.language,
-                                 "missing_facts": list(c.missing_facts)}),
-            ("2", "assigned", {"assignee": assignee.id, "department": category.department,
-                               "strategy": config.assignment.strategy}),
+            ("received", {"source": new.source, "message_id": new.message_id,
+                          **({"follow_up_of": new.follow_up_of} if new.follow_up_of else {})}),
+            ("classified", {"category": c.category, "priority": c.priority, "language": new.language,
+                            "missing_facts": list(c.missing_facts)}),
+            ("assigned", {"assignee": assignee.id, "department": category.department,
+                          "strategy": config.assignment.strategy}),
         ], request=asdict(request))
 
         if self._may_route(request.category) and self.approvals.start_if_ready(
