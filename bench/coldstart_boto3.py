@@ -67,6 +67,15 @@ def query(i):
     table.query(KeyConditionExpression=Key("PK").eq(f"BENCH#{i}"), ConsistentRead=True)
 
 
+def transact_write_items(i):
+    table.meta.client.transact_write_items(TransactItems=[
+        {"Put": {"TableName": table.name, "Item": {"PK": f"BENCHTX#{i}", "SK": "-", "type": "bench", "n": i},
+                 "ConditionExpression": "attribute_not_exists(PK)"}},
+        {"Update": {"TableName": table.name, "Key": {"PK": f"BENCHCTR#tx{i}", "SK": "-"},
+                    "UpdateExpression": "ADD #v :one", "ExpressionAttributeNames": {"#v": "value"},
+                    "ExpressionAttributeValues": {":one": 1}}}])
+
+
 def send_raw_email(i):
     ses.send_raw_email(Source=plan["source"], Destinations=[plan["destination"]], RawMessage={"Data": raw})
 
@@ -74,7 +83,8 @@ def send_raw_email(i):
 CALLS = {("ssm", "GetParameter"): get_parameter, ("s3", "HeadObject"): head_object,
          ("s3", "GetObject"): get_object, ("dynamodb", "PutItem"): put_item,
          ("dynamodb", "UpdateItem"): update_item, ("dynamodb", "GetItem"): get_item,
-         ("dynamodb", "Query"): query, ("ses", "SendRawEmail"): send_raw_email}
+         ("dynamodb", "Query"): query, ("dynamodb", "TransactWriteItems"): transact_write_items,
+         ("ses", "SendRawEmail"): send_raw_email}
 ORDER = list(CALLS)
 """The app's order in outline: the signing key, the raw mail, the table, then the mail it sends."""
 
