@@ -37,7 +37,7 @@ def _table_class():
         """DeskTable whose KPI context is handed in instead of read (the write path is the real one)."""
         snapshot: dict | None = None
 
-        def _kpi_context(self, request_id, wanted, data):
+        def _kpi_context(self, request_id, wanted, data, read=None):
             return Context(request=self.snapshot, events=[])
 
         def _put_event_with_aggregates(self, item, adds, attempts=5):
