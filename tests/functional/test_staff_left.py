@@ -3,13 +3,11 @@ working, and their department's manager answers for those requests until someone
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from pathlib import Path
 
 from chalicelib.composition import build_desk, sla_of
 from chalicelib.settings import DEFAULT_CONFIG, Settings
 
-from .conftest import desk  # noqa: F401 - the fixture
 from .test_staff_answers import CUSTOMER, customer_mail
 
 

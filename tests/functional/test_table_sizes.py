@@ -9,7 +9,6 @@ import pytest
 from chalicelib.adapters.dynamodb import WRITE_UNIT, item_size, value_size
 from chalicelib.core.requests.models import Message, Outbound
 
-from .conftest import desk  # noqa: F401 - the fixture
 
 
 def words(n: int, seed: int) -> str:

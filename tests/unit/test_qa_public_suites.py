@@ -75,7 +75,7 @@ def test_machine_reports_are_not_requests(report_type, subject, part):
         "Version: 1\r\nUser-Agent: SomeGenerator/1.0\r\n\r\n--RB\r\nContent-Type: message/rfc822\r\n\r\n"
         "From: desk@requestflow.example\r\nSubject: Re: order\r\n\r\nYour order has shipped.\r\n--RB--\r\n"
     ).encode()
-    raw = message([f"From: feedbackloop@isp.example", f"Subject: {subject}", "MIME-Version: 1.0",
+    raw = message(["From: feedbackloop@isp.example", f"Subject: {subject}", "MIME-Version: 1.0",
                    f'Content-Type: multipart/report; report-type={report_type}; boundary="RB"'], body)
     _, screening, _, _ = analysed(raw)
     assert screening == Screening("ignored", "auto_reply")
