@@ -426,11 +426,16 @@ class DeskTable:
     def _put_events_with_aggregates(self, items: list[dict], adds: list, attempts: int = 5) -> bool:
         """One TransactWriteItems of several new events and their merged contributions; False (nothing
         written) when one of the events exists."""
+        first, *updates = self._event_actions(items[0], adds)
+        return self._transact_creating([first, *self._event_actions_puts(items[1:]), *updates], len(items),
+                                       attempts)
+
+    def _transact_creating(self, actions: list[dict], creates: int, attempts: int) -> bool:
+        """One TransactWriteItems whose first `creates` actions are conditional creates: False (nothing
+        written) when one of those items exists; a transaction cancelled by a concurrent one is retried."""
         import time
 
-        first, *updates = self._event_actions(items[0], adds)
-        actions = [first, *self._event_actions_puts(items[1:]), *updates]
-        client = self._table.meta.client
+        client = self._table.meta.client  # the resource's client: it serializes Python values
         for attempt in range(attempts):
             try:
                 client.transact_write_items(TransactItems=actions)
@@ -439,7 +444,7 @@ class DeskTable:
                 if exc.response["Error"]["Code"] != "TransactionCanceledException":
                     raise
                 reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
-                if "ConditionalCheckFailed" in reasons[:len(items)]:
+                if "ConditionalCheckFailed" in reasons[:creates]:
                     return False
                 if attempt == attempts - 1:
                     raise
@@ -951,31 +956,15 @@ class DeskTable:
 
     def _put_event_with_aggregates(self, item: dict, adds: list, attempts: int = 5) -> bool:
         """One TransactWriteItems: the conditional create of the event and an ADD per aggregate item."""
-        import time
-
         actions = self._event_actions(item, adds)
-        client = self._table.meta.client  # the resource's client: it serializes Python values
         if not self._transactions:
             put, *updates = actions
             if not self._put_new(put["Put"]["Item"]):
                 return False
             for update in updates:
-                client.update_item(**update["Update"])
+                self._table.meta.client.update_item(**update["Update"])
             return True
-        for attempt in range(attempts):
-            try:
-                client.transact_write_items(TransactItems=actions)
-                return True
-            except self._client_error as exc:
-                if exc.response["Error"]["Code"] != "TransactionCanceledException":
-                    raise
-                reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
-                if reasons and reasons[0] == "ConditionalCheckFailed":
-                    return False
-                if attempt == attempts - 1:
-                    raise
-                time.sleep(0.05 * (attempt + 1))
-        return False
+        return self._transact_creating(actions, 1, attempts)
 
     def _event_actions(self, item: dict, adds: list) -> list[dict]:
         """The transaction's actions: Put of the event (if new), one Update (ADD) per aggregate item."""
