@@ -369,6 +369,14 @@ class DeskTable:
         """Write an event once and, in the same transaction, add its KPI contributions
         (`core.kpi.contributions`): a retry of the same event changes nothing. False when it existed.
         `read`: items the caller has read already that the contributions need ({"stage": item})."""
+        item, adds = self._event_item(request_id, at, seq, event, data, read)
+        if not adds:
+            return self._put_new(item)
+        return self._put_event_with_aggregates(item, adds)
+
+    def _event_item(self, request_id: str, at: str, seq: str, event: str, data: dict,
+                    read: dict | None) -> tuple[dict, list]:
+        """The event's item (with what `enrichment` adds) and its KPI contributions."""
         from ..core.kpi.contributions import Context, contributions, enrichment, needs
 
         wanted = needs(event, data)
@@ -376,10 +384,7 @@ class DeskTable:
         extra = {k: v for k, v in enrichment(event, data, context).items() if k not in data and v is not None}
         item = {"PK": f"REQ#{request_id}", "SK": f"EVT#{at}#{seq}", "type": "event", "event": event,
                 "at": at, **data, **extra}
-        adds = contributions(event, at, data, context)
-        if not adds:
-            return self._put_new(item)
-        return self._put_event_with_aggregates(item, adds)
+        return item, contributions(event, at, data, context)
 
     def add_events(self, request_id: str, at: str, events: list[tuple[str, dict]], seq: str = "",
                    request: dict | None = None) -> None:
@@ -391,27 +396,18 @@ class DeskTable:
         item), and the request is read once for all (not at all when the caller hands it over as
         `request`, the item it wrote). If one of them exists already (a retry of the step), the
         transaction changes nothing and each is written on its own."""
-        from ..core.kpi.contributions import Context, contributions, enrichment, needs
+        from ..core.kpi.contributions import needs
 
         numbered = [(f"{seq}{n}", event, data) for n, (event, data) in enumerate(events)]
         if not self._transactions or any("events" in needs(event, data) for _, event, data in numbered):
             for key, event, data in numbered:
                 self.add_event(request_id, at, key, event, **data)
             return
+        if request is None and any("request" in needs(event, data) for _, event, data in numbered):
+            request = self._get(f"REQ#{request_id}", "META")
         puts, plain, adds = [], [], []
         for key, event, data in numbered:
-            wanted = needs(event, data)
-            if "request" in wanted and request is None:
-                request = self._get(f"REQ#{request_id}", "META")
-            context = self._kpi_context(request_id, wanted - {"request"}, data) if wanted else Context()
-            if "request" in wanted:
-                context.request = request
-                if "customer_requests" in wanted and request and request.get("customer_email"):
-                    context.customer_requests = self.requests_of_customer(request["customer_email"])
-            extra = {k: v for k, v in enrichment(event, data, context).items() if k not in data and v is not None}
-            item = {"PK": f"REQ#{request_id}", "SK": f"EVT#{at}#{key}", "type": "event", "event": event,
-                    "at": at, **data, **extra}
-            contributed = contributions(event, at, data, context)
+            item, contributed = self._event_item(request_id, at, key, event, data, {"request": request})
             (puts if contributed else plain).append(item)
             adds += contributed
         for item in plain:
@@ -934,7 +930,8 @@ class DeskTable:
     # --- KPI aggregates (owned by the KPI work; see core/kpi and docs/KPI.md) ----------------------
 
     def _kpi_context(self, request_id: str, wanted: set[str], data: dict, read: dict | None = None):
-        """The context an event's contributions need; `read`: parts the caller has read already."""
+        """The context an event's contributions need; `read`: parts the caller has read already
+        ({"request": item, "stage": item})."""
         from ..core.kpi.contributions import Context
 
         read = read or {}
@@ -943,7 +940,8 @@ class DeskTable:
             context.stage = read["stage"]
             wanted = wanted - {"stage"}
         if "request" in wanted:
-            context.request = self._get(f"REQ#{request_id}", "META")
+            context.request = read["request"] if read.get("request") is not None else self._get(
+                f"REQ#{request_id}", "META")
         if "events" in wanted:
             context.events = self.events(request_id)
         if "customer_requests" in wanted and context.request and context.request.get("customer_email"):

@@ -259,20 +259,19 @@ class Approvals:
         writes that follow are conditional, so they need not be read again)."""
         now = self.clock.now()
         at = iso(now)
-        if read is not None and read.action == action:
-            request, task, item = read.request, read.task, read.stage
-        else:
+        fresh = read is None or read.action != action
+        if fresh:
             request = self.table.get_request(action.request_id)
             task = self.table.task(action.request_id, action.stage, action.cycle, action.person)
-            item = None
+        else:
+            request, task = read.request, read.task
         if request is None or task is None or not request.route:
             return ActResult("missing", request)
         route = self.registry.version(request.route["name"], int(request.route["version"]))
         stage = route.stage(action.stage)
         if action.action not in stage.actions:
             return ActResult("not_allowed", request)
-        if read is None or read.action != action:
-            item = self.table.stage(action.request_id, action.stage, action.cycle)
+        item = self.table.stage(action.request_id, action.stage, action.cycle) if fresh else read.stage
         if task["state"] != "open":
             return ActResult("used" if task["state"] == "done" else "stale", request, task.get("decision"))
         if item is None or item["state"] != "waiting":
